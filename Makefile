@@ -1,0 +1,44 @@
+# The two commands an analyst needs: `make build` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# dbt has no network here or in most NHS environments: never try to send usage statistics.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+# The bundled demo extract: deterministic, written by the generator in src/apcs_extract.
+DEMO_DIR := data/demo
+DEMO_SPELLS ?= 50000
+DEMO_SEED ?= 20231201
+export APCS_DATA_DIR ?= $(DEMO_DIR)
+
+.PHONY: build test install demo-data lint python-tests clean
+
+build: install demo-data
+	$(BIN)/dbt build
+
+test: build lint python-tests
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo-data: $(DEMO_DIR)/apcs.csv
+
+$(DEMO_DIR)/apcs.csv: $(BIN)/.installed $(wildcard src/apcs_extract/*.py)
+	$(BIN)/apcs-extract --spells $(DEMO_SPELLS) --seed $(DEMO_SEED) --format csv --out $(DEMO_DIR)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros tests analyses
+
+python-tests: install
+	$(BIN)/pytest
+
+clean:
+	rm -rf target logs $(DEMO_DIR)

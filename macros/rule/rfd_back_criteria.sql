@@ -1,0 +1,160 @@
+{#-
+    The EBI rule 2K_RFD_back, one macro per criterion, in the published order.
+
+    Every macro takes column expressions holding codes already normalised by staging (upper
+    case, no dots or white space) and returns a boolean that is never NULL: where SQL Server's
+    three-valued logic leaves a criterion unknown (a NULL age, admission method, code list...)
+    the CASE in the published statement does not fire, so the criterion counts as not met.
+
+    Clinical codes are never written here: they are read from the code-list seeds through
+    ref(), so the lineage graph shows each code list feeding the outputs.
+-#}
+
+{#- The criteria in the published order: the column each is stored in and the exclusion reason
+    recorded when it is the first to fail. -#}
+{% macro rfd_back_criteria() %}
+    {{ return([
+        {'column': 'has_rfd_dominant_procedure', 'exclusion_reason': 'dominant_procedure'},
+        {'column': 'has_lumbar_site_code', 'exclusion_reason': 'site_code'},
+        {'column': 'has_back_pain_primary_diagnosis', 'exclusion_reason': 'primary_diagnosis'},
+        {'column': 'is_age_in_range', 'exclusion_reason': 'age'},
+        {'column': 'is_non_emergency_admission', 'exclusion_reason': 'emergency_admission'},
+        {'column': 'has_no_cancer_diagnosis', 'exclusion_reason': 'cancer_diagnosis'},
+        {'column': 'is_not_private_patient', 'exclusion_reason': 'private_patient'},
+    ]) }}
+{% endmacro %}
+
+{#- The codes of one role in the code list, as a subquery. -#}
+{% macro rfd_back_codes_with_role(rule_role) -%}
+    select code_list.code
+    from {{ ref('rfd_back_code_list') }} as code_list
+    where code_list.rule_role = '{{ rule_role }}'
+{%- endmacro %}
+
+{#- 1. LEFT(Spell_Dominant_Procedure, 4) IN (dominant procedure codes). -#}
+{% macro rfd_back_has_rfd_dominant_procedure(dominant_procedure_code) -%}
+    coalesce(
+        left({{ dominant_procedure_code }}, 4) in ({{ rfd_back_codes_with_role('dominant_procedure') }}),
+        false
+    )
+{%- endmacro %}
+
+{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position). -#}
+{% macro rfd_back_has_lumbar_site_code(procedure_codes_all) %}
+    {{ return(adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back')(procedure_codes_all)) }}
+{% endmacro %}
+
+{% macro default__rfd_back_has_lumbar_site_code(procedure_codes_all) -%}
+    exists (
+        select 1
+        from {{ ref('rfd_back_code_list') }} as code_list
+        where
+            code_list.rule_role = 'site_qualifier'
+            and {{ rfd_back_comma_delimited(procedure_codes_all) }}
+            like {{ dbt.concat(["'%,'", 'code_list.code', "',%'"]) }}
+    )
+{%- endmacro %}
+
+{% macro duckdb__rfd_back_has_lumbar_site_code(procedure_codes_all) -%}
+    exists (
+        select 1
+        from unnest(string_split_regex({{ procedure_codes_all }}, '[|,]+')) as listed (code)
+        where listed.code in ({{ rfd_back_codes_with_role('site_qualifier') }})
+    )
+{%- endmacro %}
+
+{#- 3. LEFT(Spell_Primary_Diagnosis, 4) IN (primary diagnosis codes). -#}
+{% macro rfd_back_has_back_pain_primary_diagnosis(primary_diagnosis_code) -%}
+    coalesce(
+        left({{ primary_diagnosis_code }}, 4) in ({{ rfd_back_codes_with_role('primary_diagnosis') }}),
+        false
+    )
+{%- endmacro %}
+
+{#- 4. ISNULL(Age_At_Start_of_Spell_SUS, Der_Age_at_CDS_Activity_Date) BETWEEN 19 AND 120. -#}
+{% macro rfd_back_is_age_in_range(age_at_start_of_spell, age_at_cds_activity_date) -%}
+    coalesce(
+        {{ rfd_back_rule_age(age_at_start_of_spell, age_at_cds_activity_date) }}
+        between {{ var('rfd_back_minimum_age') }} and {{ var('rfd_back_maximum_age') }},
+        false
+    )
+{%- endmacro %}
+
+{#- The age the rule tests: the SUS age at start of spell, or the CDS activity-date age only
+    when the first is NULL (7001, an infant, does not fall back). -#}
+{% macro rfd_back_rule_age(age_at_start_of_spell, age_at_cds_activity_date) -%}
+    coalesce({{ age_at_start_of_spell }}, {{ age_at_cds_activity_date }})
+{%- endmacro %}
+
+{#- 5. Admission_Method NOT LIKE '2%': not an emergency admission. -#}
+{% macro rfd_back_is_non_emergency_admission(admission_method) -%}
+    coalesce(
+        {{ admission_method }} not like '{{ var("rfd_back_emergency_admission_method_prefix") }}%',
+        false
+    )
+{%- endmacro %}
+
+{#- 6. No diagnosis anywhere in Der_Diagnosis_All in the excluded ranges (C00-C99, D00-D09,
+    D37-D48 as published). A NULL list fails, as in SQL Server, unless the option
+    rfd_back_null_diagnoses_pass_cancer_exclusion is on (decision register D2). -#}
+{% macro rfd_back_has_no_cancer_diagnosis(diagnosis_codes_all) -%}
+    {%- set no_excluded_code = adapter.dispatch(
+        'rfd_back_has_no_excluded_diagnosis', 'rfd_back')(diagnosis_codes_all) -%}
+    {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') -%}
+        ({{ diagnosis_codes_all }} is null or {{ no_excluded_code }})
+    {%- else -%}
+        ({{ diagnosis_codes_all }} is not null and {{ no_excluded_code }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
+    not exists (
+        select 1
+        from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
+        where
+            {{ rfd_back_comma_delimited(diagnosis_codes_all) }}
+            like {{ dbt.concat(["'%,'", 'excluded.category', "'%'"]) }}
+    )
+{%- endmacro %}
+
+{% macro duckdb__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
+    not exists (
+        select 1
+        from unnest(string_split_regex({{ diagnosis_codes_all }}, '[|,]+')) as listed (code)
+        where left(listed.code, 3) in (
+            select excluded.category
+            from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
+        )
+    )
+{%- endmacro %}
+
+{#- 7. Administrative_Category <> '02': not a private patient. -#}
+{% macro rfd_back_is_not_private_patient(administrative_category) -%}
+    coalesce(
+        {{ administrative_category }} <> '{{ var("rfd_back_private_administrative_category") }}',
+        false
+    )
+{%- endmacro %}
+
+{#- Every three-character ICD-10 category (a letter and two digits) inside an excluded range
+    of the seed, as a subquery with one column, `category`. Expanding the ranges this way
+    reproduces the published character classes exactly (`C[0-9][0-9]` needs two digits). -#}
+{% macro rfd_back_excluded_diagnosis_categories() -%}
+    {%- set digits -%}
+        (values ('0'), ('1'), ('2'), ('3'), ('4'), ('5'), ('6'), ('7'), ('8'), ('9'))
+    {%- endset -%}
+    {%- set category = dbt.concat(['left(ranges.range_start, 1)', 'tens.digit', 'units.digit']) -%}
+    select {{ category }} as category
+    from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
+    cross join {{ digits }} as tens (digit)
+    cross join {{ digits }} as units (digit)
+    where
+        ranges.rule_role = 'diagnosis_exclusion'
+        and {{ category }} between ranges.range_start and ranges.range_end
+{%- endmacro %}
+
+{#- A normalised code list with every separator turned into a comma and a comma at each end,
+    so that `,CODE,` finds a whole code and `,CAT` a code starting with CAT. -#}
+{% macro rfd_back_comma_delimited(code_list) -%}
+    {{ dbt.concat(["','", dbt.replace(code_list, "'|'", "','"), "','"]) }}
+{%- endmacro %}

@@ -1,0 +1,64 @@
+{#-
+    Makes the raw APCS extract available as the `apcs` source.
+
+    On DuckDB the extract is a directory of files (APCS_DATA_DIR) holding apcs and apcs_der as
+    CSV or Parquet, whichever is there. This macro, run by `on-run-start`, registers each file
+    as a view in the source schema, so every model reads it through `source()` exactly as it
+    would read a warehouse table. CSV is read with every column as text, so leading zeros
+    survive (`02` stays `02`); staging does the casting.
+
+    On warehouse engines the raw tables already exist, so the default does nothing.
+-#}
+{% macro register_apcs_extract() %}
+    {{ return(adapter.dispatch('register_apcs_extract', 'rfd_back')()) }}
+{% endmacro %}
+
+{% macro default__register_apcs_extract() %}
+    {{ return('select 1 as apcs_extract_is_a_warehouse_table') }}
+{% endmacro %}
+
+{% macro duckdb__register_apcs_extract() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set data_dir = apcs_data_dir() -%}
+    {%- set schema = var('apcs_source_schema') -%}
+    {%- set statements = ['create schema if not exists ' ~ adapter.quote(schema)] -%}
+    {%- for table in [var('apcs_spells_table'), var('apcs_derived_table')] -%}
+        {%- set reader = apcs_extract_file_reader(data_dir, table) -%}
+        {%- do statements.append(
+            'create or replace view ' ~ adapter.quote(schema) ~ '.' ~ adapter.quote(table)
+            ~ ' as select * from ' ~ reader
+        ) -%}
+    {%- endfor -%}
+    {{ return(statements | join(';\n')) }}
+{% endmacro %}
+
+{#- The extract directory, without a trailing slash. -#}
+{% macro apcs_data_dir() %}
+    {{ return(env_var('APCS_DATA_DIR', 'data/demo').rstrip('/')) }}
+{% endmacro %}
+
+{#- The DuckDB table function that reads one extract table: Parquet if present, else CSV. -#}
+{% macro apcs_extract_file_reader(data_dir, table) %}
+    {%- set parquet_path = data_dir ~ '/' ~ table ~ '.parquet' -%}
+    {%- set csv_path = data_dir ~ '/' ~ table ~ '.csv' -%}
+    {%- set found = run_query(
+        "select file from glob('" ~ parquet_path ~ "') union all select file from glob('"
+        ~ csv_path ~ "')"
+    ).columns[0].values() -%}
+    {%- if parquet_path in found -%}
+        {{ return("read_parquet('" ~ parquet_path ~ "')") }}
+    {%- elif csv_path in found -%}
+        {{ return(
+            "read_csv('" ~ csv_path ~ "', header = true, all_varchar = true, delim = ',',"
+            ~ " quote = '\"', escape = '\"')"
+        ) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "APCS extract not found: neither " ~ parquet_path ~ " nor " ~ csv_path
+            ~ " exists. Set APCS_DATA_DIR to a directory holding " ~ table ~ ".csv or "
+            ~ table ~ ".parquet (run `make build` to write the bundled demo extract)."
+        ) }}
+    {%- endif -%}
+{% endmacro %}

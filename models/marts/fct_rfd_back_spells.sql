@@ -1,0 +1,68 @@
+-- One row per spell of the APCS spell table, flagged against the EBI rule 2K_RFD_back:
+-- the reporting dimensions, every criterion, the flag and, for a spell not flagged, the first
+-- criterion it failed in the published order.
+{%- set criteria = rfd_back_criteria() %}
+
+with
+
+criteria as (
+    select * from {{ ref('int_rfd_back__spell_criteria') }}
+),
+
+code_list as (
+    select * from {{ ref('rfd_back_code_list') }}
+),
+
+rule_version as (
+    select
+        {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') %}
+            {{ dbt.concat(['max(code_list.source_revised)', "'+null_diagnoses_pass_cancer_exclusion'"]) }}
+        {%- else %}
+            max(code_list.source_revised)
+        {%- endif %} as rule_version
+    from code_list
+),
+
+flagged as (
+    select
+        criteria.*,
+        {% for criterion in criteria -%}
+            criteria.{{ criterion.column }}{{ ' and' if not loop.last }}
+        {% endfor -%}
+        as is_rfd_back,
+        case
+            {%- for criterion in criteria %}
+                when not criteria.{{ criterion.column }} then '{{ criterion.exclusion_reason }}'
+            {%- endfor %}
+        end as exclusion_reason
+    from criteria
+),
+
+final as (
+    select
+        flagged.apcs_ident,
+        flagged.admission_date,
+        flagged.discharge_date,
+        flagged.financial_year,
+        flagged.activity_month,
+        flagged.provider_code,
+        flagged.provider_site_code,
+        flagged.commissioner_code,
+        flagged.rule_age,
+        flagged.sex,
+        flagged.admission_method,
+        flagged.administrative_category,
+        flagged.patient_classification,
+        flagged.has_derived_record,
+        {%- for criterion in criteria %}
+            flagged.{{ criterion.column }},
+        {%- endfor %}
+        flagged.is_rfd_back,
+        case when flagged.is_rfd_back then '2K_RFD_back' end as ebi_intervention_id,
+        flagged.exclusion_reason,
+        rule_version.rule_version
+    from flagged
+    cross join rule_version
+)
+
+select * from final

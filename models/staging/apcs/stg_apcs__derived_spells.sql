@@ -1,0 +1,17 @@
+-- One row per row of the APCS derived table, which carries the spell's dominant procedure and
+-- primary diagnosis. Renamed, cast and normalised; no row is dropped, joined or added.
+with
+
+source as (
+    select * from {{ source('apcs', 'apcs_der') }}
+),
+
+renamed as (
+    select
+        {{ safe_cast_from_text('apcs_ident', 'bigint') }} as apcs_ident,
+        {{ normalise_code('spell_dominant_procedure') }} as dominant_procedure_code,
+        {{ normalise_code('spell_primary_diagnosis') }} as primary_diagnosis_code
+    from source
+)
+
+select * from renamed

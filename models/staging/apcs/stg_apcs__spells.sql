@@ -1,0 +1,32 @@
+-- One row per row of the APCS spell table: renamed to snake_case, cast (a malformed number or
+-- date becomes NULL) and normalised. No row is dropped, joined or added.
+with
+
+source as (
+    select * from {{ source('apcs', 'apcs') }}
+),
+
+renamed as (
+    select
+        {{ safe_cast_from_text('apcs_ident', 'bigint') }} as apcs_ident,
+        {{ trimmed_text('der_pseudo_nhs_number') }} as pseudo_nhs_number,
+        {{ safe_cast_from_text('admission_date', 'date') }} as admission_date,
+        {{ safe_cast_from_text('discharge_date', 'date') }} as discharge_date,
+        {{ trimmed_text('der_financial_year') }} as financial_year,
+        {{ trimmed_text('der_activity_month') }} as activity_month,
+        {{ normalise_category('der_provider_code') }} as provider_code,
+        {{ normalise_category('der_provider_site_code') }} as provider_site_code,
+        {{ normalise_category('der_commissioner_code') }} as commissioner_code,
+        {{ safe_cast_from_text('age_at_start_of_spell_sus', 'integer') }} as age_at_start_of_spell,
+        {{ safe_cast_from_text('der_age_at_cds_activity_date', 'integer') }}
+            as age_at_cds_activity_date,
+        {{ normalise_category('sex') }} as sex,
+        {{ normalise_category('admission_method') }} as admission_method,
+        {{ normalise_two_character_code('administrative_category') }} as administrative_category,
+        {{ normalise_category('patient_classification') }} as patient_classification,
+        {{ normalise_code_list('der_diagnosis_all') }} as diagnosis_codes_all,
+        {{ normalise_code_list('der_procedure_all') }} as procedure_codes_all
+    from source
+)
+
+select * from renamed
