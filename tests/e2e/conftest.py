@@ -1,0 +1,97 @@
+"""Shared fixtures: generated extracts and dbt runs through dbtRunner."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from apcs_extract import ExtractSpec, generate, write_extract
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class DbtProject:
+    """One isolated copy of the project's outputs: its own DuckDB file and target path."""
+
+    work_dir: Path
+    data_dir: Path
+
+    @property
+    def database_path(self) -> Path:
+        return self.work_dir / "rfd_back.duckdb"
+
+    def invoke(self, *args: str, monkeypatch: pytest.MonkeyPatch) -> dbtRunnerResult:
+        monkeypatch.setenv("APCS_DATA_DIR", str(self.data_dir))
+        monkeypatch.setenv("DBT_DUCKDB_PATH", str(self.database_path))
+        monkeypatch.setenv("DUCKDB_TEMP_DIRECTORY", str(self.work_dir / "spill"))
+        monkeypatch.setenv("DO_NOT_TRACK", "1")
+        try:
+            return dbtRunner().invoke(
+                [
+                    *args,
+                    "--project-dir",
+                    str(PROJECT_DIR),
+                    "--profiles-dir",
+                    str(PROJECT_DIR),
+                    "--target-path",
+                    str(self.work_dir / "target"),
+                    "--log-path",
+                str(self.work_dir / "logs"),
+                ]
+            )
+        finally:
+            release_duckdb_database()
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database_path), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+
+def release_duckdb_database() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after an invocation,
+    so the tests can open the file themselves (DuckDB refuses a second, differently
+    configured connection to an open file)."""
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def write_test_extract(out_dir: Path, fmt: str, spells: int = 20_000, seed: int = 7) -> None:
+    """An extract rich in RFD candidates and near misses, some with formatting noise."""
+    spec = ExtractSpec(
+        spells=spells, seed=seed, candidate_share=0.25, formatting_noise_share=0.2
+    )
+    write_extract(*generate(spec), out_dir, fmt)
+
+
+def read_extract(data_dir: Path) -> tuple[list[dict], dict[str, dict]]:
+    """The raw rows of an extract as text, read without the project's code."""
+    tables = {}
+    for name in ("apcs", "apcs_der"):
+        parquet = data_dir / f"{name}.parquet"
+        if parquet.exists():
+            rows = pq.read_table(parquet).to_pylist()
+        else:
+            with open(data_dir / f"{name}.csv", newline="") as handle:
+                rows = [
+                    {key: (value if value != "" else None) for key, value in row.items()}
+                    for row in csv.DictReader(handle)
+                ]
+        tables[name] = rows
+    derived = {str(row["APCS_Ident"]): row for row in tables["apcs_der"]}
+    return tables["apcs"], derived
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_tracking():
+    os.environ["DO_NOT_TRACK"] = "1"
