@@ -35,7 +35,7 @@ $(DEMO_DIR)/apcs.csv: $(BIN)/.installed $(wildcard src/apcs_extract/*.py)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/sqlfluff lint models tests analyses
 
 python-tests: install
 	$(BIN)/pytest

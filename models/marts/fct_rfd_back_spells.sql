@@ -23,19 +23,23 @@ rule_version as (
     from code_list
 ),
 
-flagged as (
+with_exclusion_reason as (
     select
         criteria.*,
-        {% for criterion in criteria -%}
-            criteria.{{ criterion.column }}{{ ' and' if not loop.last }}
-        {% endfor -%}
-        as is_rfd_back,
         case
             {%- for criterion in criteria %}
                 when not criteria.{{ criterion.column }} then '{{ criterion.exclusion_reason }}'
             {%- endfor %}
         end as exclusion_reason
     from criteria
+),
+
+flagged as (
+    -- Criteria are never NULL, so a spell has no exclusion reason exactly when all hold.
+    select
+        with_exclusion_reason.*,
+        with_exclusion_reason.exclusion_reason is null as is_rfd_back
+    from with_exclusion_reason
 ),
 
 final as (

@@ -184,7 +184,9 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
     first_day = date(spec.first_financial_year, 4, 1).toordinal()
     last_day = date(spec.first_financial_year + spec.financial_years, 3, 31).toordinal()
     discharge_ordinal = rng.integers(first_day, last_day + 1, n)
-    patient_classification = rng.choice(["1", "2", "3", "4", "5"], n, p=[0.55, 0.4, 0.03, 0.01, 0.01])
+    patient_classification = rng.choice(
+        ["1", "2", "3", "4", "5"], n, p=[0.55, 0.4, 0.03, 0.01, 0.01]
+    )
     stay = np.where(patient_classification == "1", rng.geometric(0.25, n), 0)
     discharge = np.array(discharge_ordinal - date(1970, 1, 1).toordinal(), dtype="datetime64[D]")
     admission = discharge - stay.astype("timedelta64[D]")
@@ -196,9 +198,27 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
     sus_missing = rng.random(n) < 0.005
     age[sus_missing] = None
 
-    methods = {"11": 35, "12": 5, "13": 4, "21": 25, "22": 6, "23": 1, "24": 3, "25": 1, "2A": 2,
-               "2B": 2, "2D": 4, "28": 0.2, "31": 4, "32": 3, "81": 2, "82": 0.8, "83": 0.2,
-               "98": 0.2, "99": 0.6}
+    methods = {
+        "11": 35,
+        "12": 5,
+        "13": 4,
+        "21": 25,
+        "22": 6,
+        "23": 1,
+        "24": 3,
+        "25": 1,
+        "2A": 2,
+        "2B": 2,
+        "2D": 4,
+        "28": 0.2,
+        "31": 4,
+        "32": 3,
+        "81": 2,
+        "82": 0.8,
+        "83": 0.2,
+        "98": 0.2,
+        "99": 0.6,
+    }
     weights = np.array(list(methods.values()))
     admission_method = rng.choice(list(methods), n, p=weights / weights.sum()).astype(object)
     administrative_category = rng.choice(
@@ -329,7 +349,9 @@ def _build_candidates(rng, rows, spec: ExtractSpec, columns: dict, has_derived) 
     s = rows_for("site_code_missing")
     first_episode_procedures[s] = dominant[s] + "," + other_procedure[s]
     s = rows_for("site_code_near_miss")
-    first_episode_procedures[s] = dominant[s] + "," + _choice(rng, ["Z674", "Z678", "Z992", "Z994"], s.sum())
+    first_episode_procedures[s] = (
+        dominant[s] + "," + _choice(rng, ["Z674", "Z678", "Z992", "Z994"], s.sum())
+    )
     s = rows_for("site_code_only_in_diagnoses")
     first_episode_procedures[s] = dominant[s] + "," + other_procedure[s]
     diagnoses[s] = diagnoses[s] + "," + site[s]
@@ -337,7 +359,9 @@ def _build_candidates(rng, rows, spec: ExtractSpec, columns: dict, has_derived) 
     first_episode_procedures[s] = dominant[s] + "," + other_procedure[s]
     later_procedures[s] = "||Y532," + site[s]
     s = rows_for("primary_diagnosis_near_miss")
-    primary[s] = _choice(rng, ["M544", "M546", "M513", "M511", "M540", "M548", "M47", "M5"], s.sum())
+    primary[s] = _choice(
+        rng, ["M544", "M546", "M513", "M511", "M540", "M548", "M47", "M5"], s.sum()
+    )
     diagnoses[s] = "||" + primary[s] + "," + other_diagnosis[s]
     s = rows_for("back_pain_only_secondary")
     primary[s] = _choice(rng, ["M479", "G473"], s.sum())

@@ -45,7 +45,7 @@ class DbtProject:
                     "--target-path",
                     str(self.work_dir / "target"),
                     "--log-path",
-                str(self.work_dir / "logs"),
+                    str(self.work_dir / "logs"),
                 ]
             )
         finally:
@@ -68,9 +68,7 @@ def release_duckdb_database() -> None:
 
 def write_test_extract(out_dir: Path, fmt: str, spells: int = 20_000, seed: int = 7) -> None:
     """An extract rich in RFD candidates and near misses, some with formatting noise."""
-    spec = ExtractSpec(
-        spells=spells, seed=seed, candidate_share=0.25, formatting_noise_share=0.2
-    )
+    spec = ExtractSpec(spells=spells, seed=seed, candidate_share=0.25, formatting_noise_share=0.2)
     write_extract(*generate(spec), out_dir, fmt)
 
 
