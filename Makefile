@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DEMO_DIR := data/demo
 DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
-export APCS_DATA_DIR ?= $(DEMO_DIR)
+export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
 .PHONY: build test install demo-data lint python-tests clean
 
