@@ -40,7 +40,13 @@
 {%- endmacro %}
 
 {#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position). -#}
+{#- The two criteria that search code lists differ by engine. With the var
+    `rfd_back_portable_sql` on, the portable `default__` SQL runs on any engine, so it can be
+    checked against the engine's own on the same data. -#}
 {% macro rfd_back_has_lumbar_site_code(procedure_codes_all) %}
+    {%- if var('rfd_back_portable_sql') -%}
+        {{ return(default__rfd_back_has_lumbar_site_code(procedure_codes_all)) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back')(procedure_codes_all)) }}
 {% endmacro %}
 
@@ -98,14 +104,20 @@
     D37-D48 as published). A NULL list fails, as in SQL Server, unless the option
     rfd_back_null_diagnoses_pass_cancer_exclusion is on (decision register D2). -#}
 {% macro rfd_back_has_no_cancer_diagnosis(diagnosis_codes_all) -%}
-    {%- set no_excluded_code = adapter.dispatch(
-        'rfd_back_has_no_excluded_diagnosis', 'rfd_back')(diagnosis_codes_all) -%}
+    {%- set no_excluded_code = rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
     {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') -%}
         ({{ diagnosis_codes_all }} is null or {{ no_excluded_code }})
     {%- else -%}
         ({{ diagnosis_codes_all }} is not null and {{ no_excluded_code }})
     {%- endif -%}
 {%- endmacro %}
+
+{% macro rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) %}
+    {%- if var('rfd_back_portable_sql') -%}
+        {{ return(default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all)) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('rfd_back_has_no_excluded_diagnosis', 'rfd_back')(diagnosis_codes_all)) }}
+{% endmacro %}
 
 {% macro default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
     not exists (

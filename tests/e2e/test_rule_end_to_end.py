@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,26 +62,39 @@ def test_flag_columns_agree(built_project: DbtProject):
     assert [(flag, label) for flag, label, _ in rows] == [(False, None), (True, "2K_RFD_back")]
 
 
-def test_null_diagnoses_option(built_project: DbtProject, monkeypatch: pytest.MonkeyPatch):
-    """The decision-register option changes exactly the spells with no diagnoses."""
-    result = built_project.invoke(
-        "run",
-        "--select",
-        "int_rfd_back__spell_criteria+",
-        "--vars",
-        f"{{{OPTION}: true}}",
-        monkeypatch=monkeypatch,
-    )
+@contextmanager
+def rule_rebuilt_with(project: DbtProject, variables: str, monkeypatch: pytest.MonkeyPatch):
+    """Rebuild the criteria and the fact with `variables`, then put the defaults back."""
+    selection = ["run", "--select", "int_rfd_back__spell_criteria+"]
+    result = project.invoke(*selection, "--vars", variables, monkeypatch=monkeypatch)
     assert result.success, result.exception
     try:
+        yield
+    finally:
+        restored = project.invoke(*selection, monkeypatch=monkeypatch)
+        assert restored.success, restored.exception
+
+
+def test_null_diagnoses_option(built_project: DbtProject, monkeypatch: pytest.MonkeyPatch):
+    """The decision-register option changes exactly the spells with no diagnoses."""
+    with rule_rebuilt_with(built_project, f"{{{OPTION}: true}}", monkeypatch):
         compare_with_sql_server_semantics(built_project, null_diagnoses_pass=True)
         versions = built_project.query("select distinct rule_version from main.fct_rfd_back_spells")
         assert versions == [("2023-12+null_diagnoses_pass_cancer_exclusion",)]
-    finally:
-        restored = built_project.invoke(
-            "run", "--select", "int_rfd_back__spell_criteria+", monkeypatch=monkeypatch
-        )
-        assert restored.success, restored.exception
+
+
+def test_portable_sql_gives_the_same_flags(
+    built_project: DbtProject, monkeypatch: pytest.MonkeyPatch
+):
+    """The engine-neutral default__ implementation, run on DuckDB, agrees spell for spell."""
+    with rule_rebuilt_with(built_project, "{rfd_back_portable_sql: true}", monkeypatch):
+        compiled = next(
+            (built_project.work_dir / "target" / "compiled").rglob(
+                "int_rfd_back__spell_criteria.sql"
+            )
+        ).read_text()
+        assert "string_split_regex" not in compiled, "the portable SQL was not used"
+        compare_with_sql_server_semantics(built_project, null_diagnoses_pass=False)
 
 
 def test_missing_extract_fails_with_a_clear_message(tmp_path: Path, monkeypatch):
