@@ -44,10 +44,17 @@
     `rfd_back_portable_sql` on, the portable `default__` SQL runs on any engine, so it can be
     checked against the engine's own on the same data. -#}
 {% macro rfd_back_has_lumbar_site_code(procedure_codes_all) %}
-    {%- if var('rfd_back_portable_sql') -%}
-        {{ return(default__rfd_back_has_lumbar_site_code(procedure_codes_all)) }}
-    {%- endif -%}
-    {{ return(adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back')(procedure_codes_all)) }}
+    {{ return(rfd_back_engine_or_portable(
+        adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back'),
+        default__rfd_back_has_lumbar_site_code,
+        procedure_codes_all
+    )) }}
+{% endmacro %}
+
+{% macro rfd_back_engine_or_portable(engine_implementation, portable_implementation, expression) %}
+    {%- set implementation = portable_implementation if var('rfd_back_portable_sql')
+        else engine_implementation -%}
+    {{ return(implementation(expression)) }}
 {% endmacro %}
 
 {% macro default__rfd_back_has_lumbar_site_code(procedure_codes_all) -%}
@@ -113,10 +120,11 @@
 {%- endmacro %}
 
 {% macro rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) %}
-    {%- if var('rfd_back_portable_sql') -%}
-        {{ return(default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all)) }}
-    {%- endif -%}
-    {{ return(adapter.dispatch('rfd_back_has_no_excluded_diagnosis', 'rfd_back')(diagnosis_codes_all)) }}
+    {{ return(rfd_back_engine_or_portable(
+        adapter.dispatch('rfd_back_has_no_excluded_diagnosis', 'rfd_back'),
+        default__rfd_back_has_no_excluded_diagnosis,
+        diagnosis_codes_all
+    )) }}
 {% endmacro %}
 
 {% macro default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
