@@ -40,21 +40,13 @@
 {%- endmacro %}
 
 {#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position). -#}
-{#- The two criteria that search code lists differ by engine. With the var
-    `rfd_back_portable_sql` on, the portable `default__` SQL runs on any engine, so it can be
-    checked against the engine's own on the same data. -#}
+{#- The two criteria that search code lists differ by engine; with the var `use_portable_sql`
+    on, the portable `default__` SQL runs on any engine. -#}
 {% macro rfd_back_has_lumbar_site_code(procedure_codes_all) %}
-    {{ return(rfd_back_engine_or_portable(
+    {{ return(engine_or_portable(
         adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back'),
-        default__rfd_back_has_lumbar_site_code,
-        procedure_codes_all
-    )) }}
-{% endmacro %}
-
-{% macro rfd_back_engine_or_portable(engine_implementation, portable_implementation, expression) %}
-    {%- set implementation = portable_implementation if var('rfd_back_portable_sql')
-        else engine_implementation -%}
-    {{ return(implementation(expression)) }}
+        default__rfd_back_has_lumbar_site_code
+    )(procedure_codes_all)) }}
 {% endmacro %}
 
 {% macro default__rfd_back_has_lumbar_site_code(procedure_codes_all) -%}
@@ -120,11 +112,10 @@
 {%- endmacro %}
 
 {% macro rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) %}
-    {{ return(rfd_back_engine_or_portable(
+    {{ return(engine_or_portable(
         adapter.dispatch('rfd_back_has_no_excluded_diagnosis', 'rfd_back'),
-        default__rfd_back_has_no_excluded_diagnosis,
-        diagnosis_codes_all
-    )) }}
+        default__rfd_back_has_no_excluded_diagnosis
+    )(diagnosis_codes_all)) }}
 {% endmacro %}
 
 {% macro default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}

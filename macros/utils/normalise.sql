@@ -1,67 +1,126 @@
 {#-
     Normalisation applied in staging, the way SQL Server's case-insensitive collation and a
-    clinical coder read the data (decision register D5).
+    clinical coder read the data (decision register D5). Each macro that differs by engine has
+    a portable `default__` implementation, used on every engine when `use_portable_sql` is on.
 -#}
 
-{#- One clinical code: upper case, no white space, no dots (`m54.5 ` becomes `M545`). -#}
+{#- Pick the engine's implementation, or the portable one when `use_portable_sql` is on (so
+    the tests can run the portable SQL on DuckDB and compare it with DuckDB's own). -#}
+{% macro engine_or_portable(engine_implementation, portable_implementation) %}
+    {{ return(portable_implementation if var('use_portable_sql') else engine_implementation) }}
+{% endmacro %}
+
+{#- One clinical code, or a list of them: upper case, no white space, no dots (`m54.5 ` is
+    `M545`; `||E119 ,J849 ` is `||E119,J849`). List separators (`||`, `,`) are kept. -#}
 {% macro normalise_code(expression) %}
-    {{ return(adapter.dispatch('normalise_code', 'rfd_back')(expression)) }}
+    {{ return(engine_or_portable(
+        adapter.dispatch('normalise_code', 'rfd_back'), default__normalise_code
+    )(expression)) }}
 {% endmacro %}
 
 {% macro default__normalise_code(expression) -%}
-    upper(replace(replace({{ trimmed_text(expression) }}, '.', ''), ' ', ''))
+    upper({{ without_characters(as_text(expression), ["' '", "'.'"] + control_white_space()) }})
 {%- endmacro %}
 
 {% macro duckdb__normalise_code(expression) -%}
     upper(regexp_replace({{ as_text(expression) }}, '[\s.]+', '', 'g'))
 {%- endmacro %}
 
-{#-
-    A list of codes (Der_Diagnosis_All, Der_Procedure_All): episodes separated by `||`, codes
-    by `,`. White space and dots are removed and letters upper-cased, so separators with or
-    without spaces around them read the same; the separators themselves are kept.
--#}
-{% macro normalise_code_list(expression) %}
-    {{ return(normalise_code(expression)) }}
-{% endmacro %}
-
-{#- A short category code (admission method, sex, ...): trimmed and upper-cased. -#}
+{#- A short category code (admission method, sex, ...): without surrounding white space, upper
+    case. -#}
 {% macro normalise_category(expression) -%}
     upper({{ trimmed_text(expression) }})
 {%- endmacro %}
 
-{#- Any raw value as text (a Parquet extract may carry typed columns), without surrounding
-    white space. -#}
-{% macro trimmed_text(expression) -%}
-    trim({{ as_text(expression) }})
+{#- Any raw value as text (a Parquet extract or a warehouse may carry typed columns), without
+    surrounding white space (spaces, tabs, line breaks). -#}
+{% macro trimmed_text(expression) %}
+    {{ return(engine_or_portable(
+        adapter.dispatch('trimmed_text', 'rfd_back'), default__trimmed_text
+    )(expression)) }}
+{% endmacro %}
+
+{% macro default__trimmed_text(expression) -%}
+    {%- set spaced = namespace(text=as_text(expression)) -%}
+    {%- for character in control_white_space() -%}
+        {%- set spaced.text = dbt.replace(spaced.text, character, "' '") -%}
+    {%- endfor -%}
+    trim({{ spaced.text }})
+{%- endmacro %}
+
+{% macro duckdb__trimmed_text(expression) -%}
+    regexp_replace({{ as_text(expression) }}, '^\s+|\s+$', '', 'g')
 {%- endmacro %}
 
 {% macro as_text(expression) -%}
     {{ dbt.cast(expression, dbt.type_string()) }}
 {%- endmacro %}
 
-{#-
-    A two-character category code whose leading zero may have been lost by a spreadsheet or an
-    integer column on the way (`2` for `02`): trimmed, upper-cased and left-padded to two.
--#}
-{% macro normalise_two_character_code(expression) -%}
-    {%- set trimmed = normalise_category(expression) -%}
-    case
-        when {{ dbt.length(trimmed) }} = 1 and {{ trimmed }} between '0' and '9'
-            then {{ dbt.concat(["'0'", trimmed]) }}
-        else {{ trimmed }}
-    end
+{#- Tab, line feed and carriage return, as SQL expressions. -#}
+{% macro control_white_space() %}
+    {{ return(['chr(9)', 'chr(10)', 'chr(13)']) }}
+{% endmacro %}
+
+{#- `expression` with every occurrence of each of `characters` (SQL expressions) removed. -#}
+{% macro without_characters(expression, characters) -%}
+    {%- set stripped = namespace(text=expression) -%}
+    {%- for character in characters -%}
+        {%- set stripped.text = dbt.replace(stripped.text, character, "''") -%}
+    {%- endfor -%}
+    {{ stripped.text }}
 {%- endmacro %}
 
-{#- A cast that turns a malformed value into NULL instead of failing the build. -#}
+{#-
+    A cast that turns a malformed value into NULL instead of failing the build. A whole number
+    must be digits only (so `18.5`, `1e2` and `forty` are NULL, not rounded); a date must be
+    `YYYY-MM-DD`.
+-#}
 {% macro safe_cast_from_text(expression, data_type) %}
-    {{ return(adapter.dispatch('safe_cast_from_text', 'rfd_back')(expression, data_type)) }}
+    {{ return(engine_or_portable(
+        adapter.dispatch('safe_cast_from_text', 'rfd_back'), default__safe_cast_from_text
+    )(expression, data_type)) }}
 {% endmacro %}
 
 {% macro default__safe_cast_from_text(expression, data_type) -%}
-    {{ dbt.safe_cast(expression, api.Column.translate_type(data_type)) }}
+    {%- set text = trimmed_text(expression) -%}
+    case
+        when {{ text_has_shape(text, data_type) }}
+            then {{ dbt.cast(text, api.Column.translate_type(data_type)) }}
+    end
 {%- endmacro %}
 
 {% macro duckdb__safe_cast_from_text(expression, data_type) -%}
-    try_cast({{ trimmed_text(expression) }} as {{ data_type }})
+    {%- set text = trimmed_text(expression) -%}
+    case
+        when {{ text_has_shape(text, data_type) }}
+            then try_cast({{ text }} as {{ data_type }})
+    end
+{%- endmacro %}
+
+{#- True when `text` is a value of `data_type` that casts without error: digits only for a whole
+    number (at most 9 for an integer, 18 for a bigint, so the cast cannot overflow); a real
+    calendar date as `YYYY-MM-DD` for a date (month 01-12, day within the month, leap years
+    included). -#}
+{% macro text_has_shape(text, data_type) -%}
+    {%- set digits = "'0123456789'" -%}
+    {%- if data_type in ('integer', 'bigint') -%}
+        {{ dbt.length(text) }} between 1 and {{ 9 if data_type == 'integer' else 18 }}
+        and translate({{ text }}, {{ digits }}, '') = ''
+    {%- elif data_type == 'date' -%}
+        {%- set month = 'substring(' ~ text ~ ', 6, 2)' -%}
+        {%- set year = 'cast(substring(' ~ text ~ ', 1, 4) as integer)' -%}
+        {{ dbt.length(text) }} = 10
+        and translate({{ text }}, {{ digits }}, '') = '--'
+        and substring({{ text }}, 5, 1) = '-'
+        and substring({{ text }}, 8, 1) = '-'
+        and {{ month }} between '01' and '12'
+        and substring({{ text }}, 9, 2) between '01' and case
+            when {{ month }} in ('04', '06', '09', '11') then '30'
+            when {{ month }} <> '02' then '31'
+            when {{ year }} % 4 = 0 and ({{ year }} % 100 <> 0 or {{ year }} % 400 = 0) then '29'
+            else '28'
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
+    {%- endif -%}
 {%- endmacro %}

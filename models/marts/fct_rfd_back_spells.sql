@@ -9,18 +9,20 @@ criteria as (
     select * from {{ ref('int_rfd_back__spell_criteria') }}
 ),
 
-code_list as (
-    select * from {{ ref('rfd_back_code_list') }}
+code_list_revisions as (
+    select code_list.source_revised from {{ ref('rfd_back_code_list') }} as code_list
+    union all
+    select ranges.source_revised from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
 ),
 
 rule_version as (
     select
         {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') %}
-            {{ dbt.concat(['max(code_list.source_revised)', "'+null_diagnoses_pass_cancer_exclusion'"]) }}
+            {{ dbt.concat(['max(code_list_revisions.source_revised)', "'+null_diagnoses_pass_cancer_exclusion'"]) }}
         {%- else %}
-            max(code_list.source_revised)
+            max(code_list_revisions.source_revised)
         {%- endif %} as rule_version
-    from code_list
+    from code_list_revisions
 ),
 
 with_exclusion_reason as (

@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> None:
         default=defaults.formatting_noise_share,
         help="share of candidate codes written with lower case, dots or extra spaces",
     )
+    parser.add_argument(
+        "--derived-only-rows",
+        type=int,
+        default=defaults.derived_only_rows,
+        help="rows of the derived table with no spell in the spell table",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     spec = ExtractSpec(
@@ -37,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         candidate_share=args.candidate_share,
         formatting_noise_share=args.formatting_noise_share,
+        derived_only_rows=args.derived_only_rows,
     )
     spells, derived = generate(spec)
     write_extract(spells, derived, args.out, args.format)

@@ -73,7 +73,19 @@ NEAR_MISSES: dict[str, float] = {
 AGE_BOUNDARIES = [17, 18, 19, 20, 119, 120, 121]
 EMERGENCY_METHODS = ["21", "22", "23", "24", "25", "2A", "2B", "2C", "2D", "28"]
 OTHER_GROUP_METHODS = ["31", "32", "81", "82", "83", "98", "99", "12", "13"]
-CANCER_EDGES = ["C000", "C97X", "C99X", "D099", "D100", "D369", "D370", "D489", "D499", "B999"]
+CANCER_EDGES = [
+    "C000",
+    "D000",
+    "C97X",
+    "C99X",
+    "D099",
+    "D100",
+    "D369",
+    "D370",
+    "D489",
+    "D499",
+    "B999",
+]
 ADMINISTRATIVE_CATEGORIES = ["02", "03", "04", "99"]
 
 SPELL_COLUMNS = [
@@ -106,9 +118,12 @@ class ExtractSpec:
     seed: int = 20231201
     # Share of spells built as RFD candidates (a true positive or one near miss).
     candidate_share: float = 0.02
-    # Share of candidate spells whose codes carry formatting noise (lower case, dots, spaces).
-    # NCDR extracts have none; the tests use it to prove the normalisation.
+    # Share of candidate spells whose values carry formatting noise: lower case, dots, spaces,
+    # tabs and line breaks, and ages that are not whole numbers (written as text). NCDR
+    # extracts have none; the tests use it to prove the normalisation and the safe casts.
     formatting_noise_share: float = 0.0
+    # Rows of the derived table with no spell in the spell table (they must not be added).
+    derived_only_rows: int = 0
     first_financial_year: int = 2023
     financial_years: int = 1
     first_ident: int = 100_000_000
@@ -165,13 +180,30 @@ def _noisy_list(rng: np.random.Generator, lists: np.ndarray, share: float) -> np
 
 
 def _noisy_category(rng: np.random.Generator, values: np.ndarray, share: float) -> np.ndarray:
-    """Formatting noise on category codes: lower case and surrounding spaces."""
+    """Formatting noise on category codes: lower case and surrounding white space."""
     out = values.copy()
     pick = _picked(rng, values, share)
-    out[pick] = np.char.add(np.char.add(" ", np.char.lower(out[pick].astype(str))), " ").astype(
-        object
-    )
+    before = _choice(rng, [" ", "\t", ""], int(pick.sum())).astype(str)
+    after = _choice(rng, [" ", "\r", "\t "], int(pick.sum())).astype(str)
+    lower = np.char.lower(out[pick].astype(str))
+    out[pick] = np.char.add(np.char.add(before, lower), after).astype(object)
     return out
+
+
+def _not_whole_numbers(rng: np.random.Generator, ages: np.ndarray, share: float) -> np.ndarray:
+    """Ages written as something other than a whole number; a safe cast makes them NULL."""
+    out = ages.copy()
+    pick = _picked(rng, ages, share / 2)
+    out[pick] = _choice(rng, ["18.5", "45.0", "1e2", "forty", "4 5"], int(pick.sum()))
+    return out
+
+
+def _age_array(ages: np.ndarray, as_text: bool) -> pa.Array:
+    """Ages as whole numbers, or as text when some are not whole numbers."""
+    if not as_text:
+        return pa.array(ages, pa.int32())
+    missing = np.equal(ages, None)
+    return pa.array(np.where(missing, None, ages.astype(str)), pa.string())
 
 
 def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
@@ -187,9 +219,9 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
     patient_classification = rng.choice(
         ["1", "2", "3", "4", "5"], n, p=[0.55, 0.4, 0.03, 0.01, 0.01]
     )
-    stay = np.where(patient_classification == "1", rng.geometric(0.25, n), 0)
     discharge = np.array(discharge_ordinal - date(1970, 1, 1).toordinal(), dtype="datetime64[D]")
-    admission = discharge - stay.astype("timedelta64[D]")
+    patient_classification = patient_classification.astype(object)
+    nights = rng.geometric(0.25, n)
 
     age = rng.integers(0, 101, n).astype(object)
     infants = rng.random(n) < 0.03
@@ -243,6 +275,7 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
     procedures[no_procedure] = None
     dominant[no_procedure] = None
 
+    messy = spec.formatting_noise_share > 0
     candidates = np.flatnonzero(rng.random(n) < spec.candidate_share)
     has_derived = np.ones(n, dtype=bool)
     _build_candidates(
@@ -262,6 +295,10 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
         },
         has_derived=has_derived,
     )
+
+    # Only ordinary admissions (classification 1) stay overnight.
+    stay = np.where(patient_classification == "1", nights, 0)
+    admission = discharge - stay.astype("timedelta64[D]")
 
     provider_index = rng.integers(0, len(PROVIDERS), n)
     provider = np.asarray(PROVIDERS, dtype=object)[provider_index]
@@ -286,8 +323,8 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
             "Der_Provider_Code": pa.array(provider, pa.string()),
             "Der_Provider_Site_Code": pa.array(site, pa.string()),
             "Der_Commissioner_Code": pa.array(_choice(rng, COMMISSIONERS, n), pa.string()),
-            "Age_At_Start_of_Spell_SUS": pa.array(age, pa.int32()),
-            "Der_Age_at_CDS_Activity_Date": pa.array(age_cds, pa.int32()),
+            "Age_At_Start_of_Spell_SUS": _age_array(age, as_text=messy),
+            "Der_Age_at_CDS_Activity_Date": _age_array(age_cds, as_text=messy),
             "Sex": pa.array(rng.choice(["1", "2", "9"], n, p=[0.46, 0.53, 0.01]), pa.string()),
             "Admission_Method": pa.array(admission_method, pa.string()),
             "Administrative_Category": pa.array(administrative_category, pa.string()),
@@ -296,11 +333,20 @@ def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
             "Der_Procedure_All": pa.array(procedures, pa.string()),
         }
     )
+    # Derived rows whose spell is not in the spell table (a derived table from another month).
+    orphans = spec.derived_only_rows
+    orphan_ident = np.arange(spec.first_ident + n, spec.first_ident + n + orphans, dtype=np.int64)
     derived = pa.table(
         {
-            "APCS_Ident": pa.array(ident[has_derived], pa.int64()),
-            "Spell_Dominant_Procedure": pa.array(dominant[has_derived], pa.string()),
-            "Spell_Primary_Diagnosis": pa.array(primary[has_derived], pa.string()),
+            "APCS_Ident": pa.array(np.concatenate([ident[has_derived], orphan_ident]), pa.int64()),
+            "Spell_Dominant_Procedure": pa.array(
+                np.concatenate([dominant[has_derived], np.full(orphans, "V485", dtype=object)]),
+                pa.string(),
+            ),
+            "Spell_Primary_Diagnosis": pa.array(
+                np.concatenate([primary[has_derived], np.full(orphans, "M545", dtype=object)]),
+                pa.string(),
+            ),
         }
     )
     return spells, derived
@@ -404,6 +450,7 @@ def _build_candidates(rng, rows, spec: ExtractSpec, columns: dict, has_derived) 
         diagnoses = _noisy_list(rng, diagnoses, share)
         admission_method = _noisy_category(rng, admission_method, share)
         administrative_category = _noisy_category(rng, administrative_category, share)
+        age = _not_whole_numbers(rng, age, share)
 
     columns["dominant"][rows] = dominant
     columns["primary"][rows] = primary

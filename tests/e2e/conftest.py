@@ -66,9 +66,17 @@ def release_duckdb_database() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def write_test_extract(out_dir: Path, fmt: str, spells: int = 20_000, seed: int = 7) -> None:
-    """An extract rich in RFD candidates and near misses, some with formatting noise."""
-    spec = ExtractSpec(spells=spells, seed=seed, candidate_share=0.25, formatting_noise_share=0.2)
+def write_test_extract(out_dir: Path, fmt: str, noisy: bool, spells: int = 20_000) -> None:
+    """An extract rich in RFD candidates and near misses. A noisy one also has formatting
+    noise, ages that are not whole numbers and derived rows with no spell; a canonical one is
+    in NCDR's own format."""
+    spec = ExtractSpec(
+        spells=spells,
+        seed=7 if noisy else 11,
+        candidate_share=0.25,
+        formatting_noise_share=0.2 if noisy else 0.0,
+        derived_only_rows=25 if noisy else 0,
+    )
     write_extract(*generate(spec), out_dir, fmt)
 
 

@@ -11,21 +11,41 @@ from conftest import DbtProject, read_extract, write_test_extract
 from sql_server_rule import REASONS, expected_outcome
 
 OPTION = "rfd_back_null_diagnoses_pass_cancer_exclusion"
+# (file format, noisy): a noisy CSV extract and a canonical Parquet one.
+EXTRACTS = {"noisy_csv": ("csv", True), "canonical_parquet": ("parquet", False)}
 
 
-@pytest.fixture(scope="module", params=["csv", "parquet"])
-def built_project(request, tmp_path_factory) -> DbtProject:
+def build(tmp_path_factory, name: str) -> DbtProject:
     """The whole project built (seeds, models, unit and data tests) on a generated extract."""
-    work_dir = tmp_path_factory.mktemp(f"build_{request.param}")
+    fmt, noisy = EXTRACTS[name]
+    work_dir = tmp_path_factory.mktemp(name)
     project = DbtProject(work_dir=work_dir, data_dir=work_dir / "extract")
-    write_test_extract(project.data_dir, request.param)
+    write_test_extract(project.data_dir, fmt, noisy)
     with pytest.MonkeyPatch.context() as monkeypatch:
         result = project.invoke("build", monkeypatch=monkeypatch)
     assert result.success, f"dbt build failed: {result.exception}"
     return project
 
 
-def compare_with_sql_server_semantics(project: DbtProject, null_diagnoses_pass: bool) -> Counter:
+@pytest.fixture(scope="module")
+def noisy_csv_project(tmp_path_factory) -> DbtProject:
+    return build(tmp_path_factory, "noisy_csv")
+
+
+@pytest.fixture(scope="module")
+def canonical_parquet_project(tmp_path_factory) -> DbtProject:
+    return build(tmp_path_factory, "canonical_parquet")
+
+
+@pytest.fixture(params=list(EXTRACTS))
+def built_project(request) -> DbtProject:
+    return request.getfixturevalue(f"{request.param}_project")
+
+
+def compare_with_sql_server(
+    project: DbtProject, null_diagnoses_pass: bool = False, normalise: bool = True
+) -> Counter:
+    """Assert every spell's flag and exclusion reason equal the independent reading."""
     spells, derived = read_extract(project.data_dir)
     actual = {
         str(ident): (is_flagged, reason)
@@ -36,8 +56,8 @@ def compare_with_sql_server_semantics(project: DbtProject, null_diagnoses_pass: 
     assert len(actual) == len(spells), "the fact must hold exactly one row per spell"
     mismatches, outcomes = [], Counter()
     for spell in spells:
-        ident = str(spell["APCS_Ident"])
-        expected = expected_outcome(spell, derived.get(ident), null_diagnoses_pass)
+        ident = str(spell["APCS_Ident"]).strip()
+        expected = expected_outcome(spell, derived.get(ident), null_diagnoses_pass, normalise)
         outcomes[expected[1] or "flagged"] += 1
         if actual[ident] != expected:
             mismatches.append((ident, actual[ident], expected))
@@ -46,55 +66,61 @@ def compare_with_sql_server_semantics(project: DbtProject, null_diagnoses_pass: 
 
 
 def test_every_spell_matches_the_published_rule(built_project: DbtProject):
-    outcomes = compare_with_sql_server_semantics(built_project, null_diagnoses_pass=False)
+    outcomes = compare_with_sql_server(built_project)
     # The extract must exercise the rule: flagged spells and every exclusion reason.
     assert outcomes["flagged"] >= 100
     assert set(REASONS) <= set(outcomes), f"reasons not exercised: {set(REASONS) - set(outcomes)}"
 
 
-def test_flag_columns_agree(built_project: DbtProject):
-    rows = built_project.query(
-        """
-        select is_rfd_back, ebi_intervention_id, count(*)
-        from main.fct_rfd_back_spells group by all order by 1
-        """
-    )
-    assert [(flag, label) for flag, label, _ in rows] == [(False, None), (True, "2K_RFD_back")]
+def test_canonical_extract_needs_no_normalisation(canonical_parquet_project: DbtProject):
+    """On NCDR-format data the flag equals the published T-SQL read with no normalisation at
+    all, only SQL Server's own collation."""
+    compare_with_sql_server(canonical_parquet_project, normalise=False)
 
 
 @contextmanager
-def rule_rebuilt_with(project: DbtProject, variables: str, monkeypatch: pytest.MonkeyPatch):
-    """Rebuild the criteria and the fact with `variables`, then put the defaults back."""
-    selection = ["run", "--select", "int_rfd_back__spell_criteria+"]
-    result = project.invoke(*selection, "--vars", variables, monkeypatch=monkeypatch)
+def rebuilt_with(project: DbtProject, variables: str, selection: str, monkeypatch):
+    """Rebuild `selection` with `variables`, then put the defaults back."""
+    command = ["run", "--select", selection]
+    result = project.invoke(*command, "--vars", variables, monkeypatch=monkeypatch)
     assert result.success, result.exception
     try:
         yield
     finally:
-        restored = project.invoke(*selection, monkeypatch=monkeypatch)
+        restored = project.invoke(*command, monkeypatch=monkeypatch)
         assert restored.success, restored.exception
 
 
 def test_null_diagnoses_option(built_project: DbtProject, monkeypatch: pytest.MonkeyPatch):
     """The decision-register option changes exactly the spells with no diagnoses."""
-    with rule_rebuilt_with(built_project, f"{{{OPTION}: true}}", monkeypatch):
-        compare_with_sql_server_semantics(built_project, null_diagnoses_pass=True)
+    variables = f"{{{OPTION}: true}}"
+    with rebuilt_with(built_project, variables, "int_rfd_back__spell_criteria+", monkeypatch):
+        compare_with_sql_server(built_project, null_diagnoses_pass=True)
         versions = built_project.query("select distinct rule_version from main.fct_rfd_back_spells")
         assert versions == [("2023-12+null_diagnoses_pass_cancer_exclusion",)]
 
 
-def test_portable_sql_gives_the_same_flags(
-    built_project: DbtProject, monkeypatch: pytest.MonkeyPatch
+def test_portable_sql_gives_the_same_answers(
+    noisy_csv_project: DbtProject, monkeypatch: pytest.MonkeyPatch
 ):
-    """The engine-neutral default__ implementation, run on DuckDB, agrees spell for spell."""
-    with rule_rebuilt_with(built_project, "{rfd_back_portable_sql: true}", monkeypatch):
-        compiled = next(
-            (built_project.work_dir / "target" / "compiled").rglob(
-                "int_rfd_back__spell_criteria.sql"
-            )
-        ).read_text()
-        assert "string_split_regex" not in compiled, "the portable SQL was not used"
-        compare_with_sql_server_semantics(built_project, null_diagnoses_pass=False)
+    """The engine-neutral default__ SQL of staging and rule, run on DuckDB, passes every unit
+    test and agrees with the published rule on every spell."""
+    project, variables = noisy_csv_project, "{use_portable_sql: true}"
+    unit_tests = project.invoke(
+        "test", "--select", "test_type:unit", "--vars", variables, monkeypatch=monkeypatch
+    )
+    assert unit_tests.success, unit_tests.exception
+    assert len(unit_tests.result.results) >= 15
+    selection = "stg_apcs__spells+ stg_apcs__derived_spells+"
+    with rebuilt_with(project, variables, selection, monkeypatch):
+        compiled = "".join(
+            path.read_text()
+            for path in (project.work_dir / "target" / "compiled").rglob("*.sql")
+            if path.stem in {"stg_apcs__spells", "int_rfd_back__spell_criteria"}
+        )
+        for engine_function in ("string_split_regex", "regexp_replace", "try_cast"):
+            assert engine_function not in compiled, f"{engine_function}: not the portable SQL"
+        compare_with_sql_server(project)
 
 
 def test_missing_extract_fails_with_a_clear_message(tmp_path: Path, monkeypatch):

@@ -22,10 +22,10 @@ renamed as (
             as age_at_cds_activity_date,
         {{ normalise_category('sex') }} as sex,
         {{ normalise_category('admission_method') }} as admission_method,
-        {{ normalise_two_character_code('administrative_category') }} as administrative_category,
+        {{ normalise_category('administrative_category') }} as administrative_category,
         {{ normalise_category('patient_classification') }} as patient_classification,
-        {{ normalise_code_list('der_diagnosis_all') }} as diagnosis_codes_all,
-        {{ normalise_code_list('der_procedure_all') }} as procedure_codes_all
+        {{ normalise_code('der_diagnosis_all') }} as diagnosis_codes_all,
+        {{ normalise_code('der_procedure_all') }} as procedure_codes_all
     from source
 )
 
