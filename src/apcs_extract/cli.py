@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from apcs_extract.generate import ExtractSpec, generate
-from apcs_extract.write import FORMATS, write_extract
+from apcs_extract.generate import ExtractSpec, generate_chunks
+from apcs_extract.write import FORMATS, write_extract_chunks
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,10 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         formatting_noise_share=args.formatting_noise_share,
         derived_only_rows=args.derived_only_rows,
     )
-    spells, derived = generate(spec)
-    write_extract(spells, derived, args.out, args.format)
+    spells, derived = write_extract_chunks(generate_chunks(spec), args.out, args.format)
     print(
-        f"wrote {spells.num_rows} spells and {derived.num_rows} derived rows to {args.out} "
+        f"wrote {spells} spells and {derived} derived rows to {args.out} "
         f"({args.format}) in {time.perf_counter() - started:.1f}s"
     )
 

@@ -198,165 +198,208 @@ def _not_whole_numbers(rng: np.random.Generator, ages: np.ndarray, share: float)
     return out
 
 
-def _age_array(ages: np.ndarray, as_text: bool) -> pa.Array:
-    """Ages as whole numbers, or as text when some are not whole numbers."""
-    if not as_text:
-        return pa.array(ages, pa.int32())
-    missing = np.equal(ages, None)
-    return pa.array(np.where(missing, None, ages.astype(str)), pa.string())
+# Spells are generated in chunks of this many, each from its own random stream, so memory stays
+# flat at any size and an extract depends only on its seed and size.
+CHUNK_SPELLS = 1_000_000
+ADMISSION_METHODS = {
+    "11": 35, "12": 5, "13": 4, "21": 25, "22": 6, "23": 1, "24": 3, "25": 1, "2A": 2, "2B": 2,
+    "2D": 4, "28": 0.2, "31": 4, "32": 3, "81": 2, "82": 0.8, "83": 0.2, "98": 0.2, "99": 0.6,
+}  # fmt: skip
+
+
+class _PooledText:
+    """A text column as indices into a small pool of values: cheap to build for millions of
+    rows, turned into an Arrow column in one vectorised `take`."""
+
+    def __init__(self, pool, index: np.ndarray):
+        self.pool = list(pool)
+        self.index = index.astype(np.int64)
+
+    def overwrite(self, rows: np.ndarray, values) -> None:
+        """Give `rows` their own `values` (appended to the pool)."""
+        self.index[rows] = len(self.pool) + np.arange(len(rows))
+        self.pool.extend(values)
+
+    def to_arrow(self, rows=None) -> pa.Array:
+        index = self.index if rows is None else self.index[rows]
+        return pa.array(self.pool, pa.string()).take(pa.array(index))
+
+
+class _Pools:
+    """Background code lists and organisations, drawn once per extract."""
+
+    def __init__(self, seed: int):
+        rng = np.random.default_rng([seed, 0])
+        # About one background spell in ten has a neoplasm coded somewhere.
+        general = _list_pool(rng, BACKGROUND_DIAGNOSES, 4500, 5)
+        neoplasm = _list_pool(rng, BACKGROUND_CANCER_DIAGNOSES + BACKGROUND_DIAGNOSES[:10], 500, 4)
+        self.diagnoses = list(general[0]) + list(neoplasm[0])
+        self.primary = list(general[1]) + list(neoplasm[1])
+        procedures, dominant = _list_pool(rng, BACKGROUND_PROCEDURES, 3000, 4)
+        # The last entry is a spell with no procedure.
+        self.procedures = list(procedures) + [None]
+        self.dominant = list(dominant) + [None]
+
+
+def generate_chunks(spec: ExtractSpec):
+    """Yield the extract as (spells, derived) Arrow tables of up to CHUNK_SPELLS spells each."""
+    pools = _Pools(spec.seed)
+    for chunk, start in enumerate(range(0, spec.spells, CHUNK_SPELLS), start=1):
+        size = min(CHUNK_SPELLS, spec.spells - start)
+        rng = np.random.default_rng([spec.seed, chunk])
+        yield _generate_chunk(rng, spec, pools, spec.first_ident + start, size)
+    if spec.derived_only_rows:
+        # Derived rows whose spell is not in the spell table (a derived table from another
+        # month): they must not be added to the fact.
+        first = spec.first_ident + spec.spells
+        orphans = spec.derived_only_rows
+        yield (
+            None,
+            pa.table(
+                {
+                    "APCS_Ident": pa.array(np.arange(first, first + orphans), pa.int64()),
+                    "Spell_Dominant_Procedure": pa.array(["V485"] * orphans, pa.string()),
+                    "Spell_Primary_Diagnosis": pa.array(["M545"] * orphans, pa.string()),
+                }
+            ),
+        )
 
 
 def generate(spec: ExtractSpec) -> tuple[pa.Table, pa.Table]:
-    """Build the two tables of one extract."""
-    rng = np.random.default_rng(spec.seed)
-    n = spec.spells
-    ident = np.arange(spec.first_ident, spec.first_ident + n, dtype=np.int64)
+    """The whole extract in memory (for small extracts; large ones are written chunk by chunk)."""
+    spells, derived = [], []
+    for spell_chunk, derived_chunk in generate_chunks(spec):
+        if spell_chunk is not None:
+            spells.append(spell_chunk)
+        derived.append(derived_chunk)
+    return pa.concat_tables(spells), pa.concat_tables(derived)
 
-    # Dates: discharge within the financial years; length of stay by patient classification.
+
+def _generate_chunk(rng, spec: ExtractSpec, pools: _Pools, first_ident: int, n: int):
+    ident = np.arange(first_ident, first_ident + n, dtype=np.int64)
+
+    # Discharge within the financial years; Der_Activity_Month and Der_Financial_Year follow it.
     first_day = date(spec.first_financial_year, 4, 1).toordinal()
     last_day = date(spec.first_financial_year + spec.financial_years, 3, 31).toordinal()
-    discharge_ordinal = rng.integers(first_day, last_day + 1, n)
-    patient_classification = rng.choice(
-        ["1", "2", "3", "4", "5"], n, p=[0.55, 0.4, 0.03, 0.01, 0.01]
+    epoch = date(1970, 1, 1).toordinal()
+    discharge = (rng.integers(first_day, last_day + 1, n) - epoch).astype("datetime64[D]")
+    classification_codes = ["1", "2", "3", "4", "5"]
+    classification = _PooledText(
+        classification_codes, rng.choice(5, n, p=[0.55, 0.4, 0.03, 0.01, 0.01])
     )
-    discharge = np.array(discharge_ordinal - date(1970, 1, 1).toordinal(), dtype="datetime64[D]")
-    patient_classification = patient_classification.astype(object)
     nights = rng.geometric(0.25, n)
 
-    age = rng.integers(0, 101, n).astype(object)
+    age = rng.integers(0, 101, n).astype(np.int64)
     infants = rng.random(n) < 0.03
     age[infants] = rng.integers(7001, 7008, infants.sum())
-    age_cds = np.where(infants, 0, age).astype(object)
-    sus_missing = rng.random(n) < 0.005
-    age[sus_missing] = None
+    age_cds = np.where(infants, 0, age)
+    age_missing = rng.random(n) < 0.005
+    age_cds_missing = np.zeros(n, dtype=bool)
 
-    methods = {
-        "11": 35,
-        "12": 5,
-        "13": 4,
-        "21": 25,
-        "22": 6,
-        "23": 1,
-        "24": 3,
-        "25": 1,
-        "2A": 2,
-        "2B": 2,
-        "2D": 4,
-        "28": 0.2,
-        "31": 4,
-        "32": 3,
-        "81": 2,
-        "82": 0.8,
-        "83": 0.2,
-        "98": 0.2,
-        "99": 0.6,
-    }
-    weights = np.array(list(methods.values()))
-    admission_method = rng.choice(list(methods), n, p=weights / weights.sum()).astype(object)
-    administrative_category = rng.choice(
-        ["01", "02", "03", "04", "99"], n, p=[0.975, 0.012, 0.005, 0.003, 0.005]
-    ).astype(object)
-
-    # About one background spell in ten has a neoplasm coded somewhere.
-    diagnosis_pool, primary_pool = (
-        np.concatenate(pools)
-        for pools in zip(
-            _list_pool(rng, BACKGROUND_DIAGNOSES, 4500, 5),
-            _list_pool(rng, BACKGROUND_CANCER_DIAGNOSES + BACKGROUND_DIAGNOSES[:10], 500, 4),
-            strict=True,
-        )
+    method_weights = np.array(list(ADMISSION_METHODS.values()))
+    admission_method = _PooledText(
+        ADMISSION_METHODS,
+        rng.choice(len(method_weights), n, p=method_weights / method_weights.sum()),
     )
-    procedure_pool, dominant_pool = _list_pool(rng, BACKGROUND_PROCEDURES, 3000, 4)
-    pick = rng.integers(0, len(diagnosis_pool), n)
-    diagnoses, primary = diagnosis_pool[pick], primary_pool[pick]
-    pick = rng.integers(0, len(procedure_pool), n)
-    procedures, dominant = procedure_pool[pick], dominant_pool[pick]
-    no_procedure = rng.random(n) < 0.35
-    procedures[no_procedure] = None
-    dominant[no_procedure] = None
-
-    messy = spec.formatting_noise_share > 0
-    candidates = np.flatnonzero(rng.random(n) < spec.candidate_share)
+    administrative_category = _PooledText(
+        ["01", "02", "03", "04", "99"], rng.choice(5, n, p=[0.975, 0.012, 0.005, 0.003, 0.005])
+    )
+    diagnosis_pick = rng.integers(0, len(pools.diagnoses), n)
+    diagnoses = _PooledText(pools.diagnoses, diagnosis_pick)
+    primary = _PooledText(pools.primary, diagnosis_pick)
+    procedure_pick = rng.integers(0, len(pools.procedures) - 1, n)
+    procedure_pick[rng.random(n) < 0.35] = len(pools.procedures) - 1
+    procedures = _PooledText(pools.procedures, procedure_pick)
+    dominant = _PooledText(pools.dominant, procedure_pick)
     has_derived = np.ones(n, dtype=bool)
-    _build_candidates(
-        rng,
-        candidates,
-        spec,
-        columns={
-            "dominant": dominant,
-            "primary": primary,
-            "procedures": procedures,
-            "diagnoses": diagnoses,
-            "age": age,
-            "age_cds": age_cds,
-            "admission_method": admission_method,
-            "administrative_category": administrative_category,
-            "patient_classification": patient_classification,
-        },
-        has_derived=has_derived,
-    )
+
+    rows = np.flatnonzero(rng.random(n) < spec.candidate_share)
+    candidate = _build_candidates(rng, len(rows), spec)
+    for column, name in (
+        (dominant, "dominant"),
+        (primary, "primary"),
+        (procedures, "procedures"),
+        (diagnoses, "diagnoses"),
+        (admission_method, "admission_method"),
+        (administrative_category, "administrative_category"),
+        (classification, "patient_classification"),
+    ):
+        column.overwrite(rows, candidate[name])
+    has_derived[rows] = candidate["has_derived"]
+    ages_as_text = spec.formatting_noise_share > 0
+    age_column = _age_column(age, age_missing, rows, candidate["age"], ages_as_text)
+    age_cds_column = _age_column(age_cds, age_cds_missing, rows, candidate["age_cds"], ages_as_text)
 
     # Only ordinary admissions (classification 1) stay overnight.
-    stay = np.where(patient_classification == "1", nights, 0)
-    admission = discharge - stay.astype("timedelta64[D]")
-
-    provider_index = rng.integers(0, len(PROVIDERS), n)
-    provider = np.asarray(PROVIDERS, dtype=object)[provider_index]
-    site = np.char.add(provider.astype(str), rng.choice(["01", "02", "03"], n)).astype(object)
+    ordinary = classification.to_arrow().to_numpy(zero_copy_only=False) == "1"
+    admission = discharge - np.where(ordinary, nights, 0).astype("timedelta64[D]")
     month_index = discharge.astype("datetime64[M]").astype(np.int64)
-    fy_start = 1970 + month_index // 12 - (month_index % 12 < 3)
-    financial_year = np.char.add(
-        np.char.add(fy_start.astype(str), "/"), np.char.zfill((fy_start + 1 - 2000).astype(str), 2)
-    )
-    activity_month = np.char.replace(discharge.astype("datetime64[M]").astype(str), "-", "")
+    month_pool = np.unique(month_index)
+    month_pick = np.searchsorted(month_pool, month_index)
+    activity_month = [f"{1970 + m // 12}{m % 12 + 1:02d}" for m in month_pool]
+    financial_year = [
+        f"{1970 + m // 12 - (m % 12 < 3)}/{(1970 + m // 12 - (m % 12 < 3) + 1) % 100:02d}"
+        for m in month_pool
+    ]
+    provider_pick = rng.integers(0, len(PROVIDERS), n)
+    sites = [f"{provider}{site:02d}" for provider in PROVIDERS for site in (1, 2, 3)]
 
     spells = pa.table(
         {
             "APCS_Ident": pa.array(ident, pa.int64()),
-            "Der_Pseudo_NHS_Number": pa.array(
-                rng.integers(10**9, 10**10, n).astype(str).astype(object), pa.string()
-            ),
+            "Der_Pseudo_NHS_Number": pa.array(rng.integers(10**9, 10**10, n)).cast(pa.string()),
             "Admission_Date": pa.array(admission, pa.date32()),
             "Discharge_Date": pa.array(discharge, pa.date32()),
-            "Der_Financial_Year": pa.array(financial_year.astype(object), pa.string()),
-            "Der_Activity_Month": pa.array(activity_month.astype(object), pa.string()),
-            "Der_Provider_Code": pa.array(provider, pa.string()),
-            "Der_Provider_Site_Code": pa.array(site, pa.string()),
-            "Der_Commissioner_Code": pa.array(_choice(rng, COMMISSIONERS, n), pa.string()),
-            "Age_At_Start_of_Spell_SUS": _age_array(age, as_text=messy),
-            "Der_Age_at_CDS_Activity_Date": _age_array(age_cds, as_text=messy),
-            "Sex": pa.array(rng.choice(["1", "2", "9"], n, p=[0.46, 0.53, 0.01]), pa.string()),
-            "Admission_Method": pa.array(admission_method, pa.string()),
-            "Administrative_Category": pa.array(administrative_category, pa.string()),
-            "Patient_Classification": pa.array(patient_classification, pa.string()),
-            "Der_Diagnosis_All": pa.array(diagnoses, pa.string()),
-            "Der_Procedure_All": pa.array(procedures, pa.string()),
+            "Der_Financial_Year": _PooledText(financial_year, month_pick).to_arrow(),
+            "Der_Activity_Month": _PooledText(activity_month, month_pick).to_arrow(),
+            "Der_Provider_Code": _PooledText(PROVIDERS, provider_pick).to_arrow(),
+            "Der_Provider_Site_Code": _PooledText(
+                sites, provider_pick * 3 + rng.integers(0, 3, n)
+            ).to_arrow(),
+            "Der_Commissioner_Code": _PooledText(
+                COMMISSIONERS, rng.integers(0, len(COMMISSIONERS), n)
+            ).to_arrow(),
+            "Age_At_Start_of_Spell_SUS": age_column,
+            "Der_Age_at_CDS_Activity_Date": age_cds_column,
+            "Sex": _PooledText(["1", "2", "9"], rng.choice(3, n, p=[0.46, 0.53, 0.01])).to_arrow(),
+            "Admission_Method": admission_method.to_arrow(),
+            "Administrative_Category": administrative_category.to_arrow(),
+            "Patient_Classification": classification.to_arrow(),
+            "Der_Diagnosis_All": diagnoses.to_arrow(),
+            "Der_Procedure_All": procedures.to_arrow(),
         }
     )
-    # Derived rows whose spell is not in the spell table (a derived table from another month).
-    orphans = spec.derived_only_rows
-    orphan_ident = np.arange(spec.first_ident + n, spec.first_ident + n + orphans, dtype=np.int64)
+    derived_rows = np.flatnonzero(has_derived)
     derived = pa.table(
         {
-            "APCS_Ident": pa.array(np.concatenate([ident[has_derived], orphan_ident]), pa.int64()),
-            "Spell_Dominant_Procedure": pa.array(
-                np.concatenate([dominant[has_derived], np.full(orphans, "V485", dtype=object)]),
-                pa.string(),
-            ),
-            "Spell_Primary_Diagnosis": pa.array(
-                np.concatenate([primary[has_derived], np.full(orphans, "M545", dtype=object)]),
-                pa.string(),
-            ),
+            "APCS_Ident": pa.array(ident[derived_rows], pa.int64()),
+            "Spell_Dominant_Procedure": dominant.to_arrow(derived_rows),
+            "Spell_Primary_Diagnosis": primary.to_arrow(derived_rows),
         }
     )
     return spells, derived
 
 
-def _build_candidates(rng, rows, spec: ExtractSpec, columns: dict, has_derived) -> None:
-    """Overwrite `rows` with RFD true positives, then apply one near miss to most of them."""
-    m = len(rows)
-    if m == 0:
-        return
+def _age_column(values, missing, rows, candidate_values, as_text: bool) -> pa.Array:
+    """An age column: whole numbers, with the candidates' ages (which may be NULL, or, when
+    `as_text`, something other than a whole number) written over theirs."""
+    missing = missing.copy()
+    if not as_text:
+        values = values.copy()
+        candidate_missing = np.equal(candidate_values, None)
+        values[rows] = np.where(candidate_missing, 0, candidate_values).astype(np.int64)
+        missing[rows] = candidate_missing
+        return pa.array(values, pa.int32(), mask=missing)
+    column = _PooledText([None], np.zeros(len(values), dtype=np.int64))
+    present = np.flatnonzero(~missing)
+    column.overwrite(present, values[present].astype(str))
+    column.overwrite(rows, [None if value is None else str(value) for value in candidate_values])
+    return column.to_arrow()
+
+
+def _build_candidates(rng, m: int, spec: ExtractSpec) -> dict[str, np.ndarray]:
+    """`m` RFD true positives, most of them then changed by one near miss: each column's values
+    for the candidate spells."""
     dominant = _choice(rng, RFD_DOMINANT_PROCEDURES, m)
     site = _choice(rng, RFD_SITE_CODES, m)
     other_procedure = _choice(rng, RFD_OTHER_PROCEDURES, m)
@@ -452,13 +495,15 @@ def _build_candidates(rng, rows, spec: ExtractSpec, columns: dict, has_derived) 
         administrative_category = _noisy_category(rng, administrative_category, share)
         age = _not_whole_numbers(rng, age, share)
 
-    columns["dominant"][rows] = dominant
-    columns["primary"][rows] = primary
-    columns["procedures"][rows] = procedures
-    columns["diagnoses"][rows] = diagnoses
-    columns["age"][rows] = age
-    columns["age_cds"][rows] = age_cds
-    columns["admission_method"][rows] = admission_method
-    columns["administrative_category"][rows] = administrative_category
-    columns["patient_classification"][rows] = rng.choice(["2", "1"], m, p=[0.85, 0.15])
-    has_derived[rows] = derived
+    return {
+        "dominant": dominant,
+        "primary": primary,
+        "procedures": procedures,
+        "diagnoses": diagnoses,
+        "age": age,
+        "age_cds": age_cds,
+        "admission_method": admission_method,
+        "administrative_category": administrative_category,
+        "patient_classification": rng.choice(["2", "1"], m, p=[0.85, 0.15]).astype(object),
+        "has_derived": derived,
+    }

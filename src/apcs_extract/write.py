@@ -2,26 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 FORMATS = ("csv", "parquet")
+TABLES = ("apcs", "apcs_der")
 
 
-def write_extract(spells: pa.Table, derived: pa.Table, out_dir: Path | str, fmt: str) -> None:
-    """Write both tables to `out_dir` in `fmt`, replacing any extract already there."""
+class _TableWriter:
+    """Appends chunks of one table to one CSV or Parquet file."""
+
+    def __init__(self, path: Path, fmt: str):
+        self.path, self.fmt, self.writer = path, fmt, None
+
+    def write(self, table: pa.Table) -> None:
+        if self.writer is None:
+            if self.fmt == "csv":
+                options = pa_csv.WriteOptions(quoting_style="needed")
+                self.writer = pa_csv.CSVWriter(self.path, table.schema, write_options=options)
+            else:
+                self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def write_extract_chunks(chunks: Iterable[tuple], out_dir: Path | str, fmt: str) -> tuple[int, int]:
+    """Write (spells, derived) chunks to `out_dir` in `fmt`, replacing any extract there.
+    Returns the number of spell rows and derived rows written."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("apcs", "apcs_der"):
+    for name in TABLES:
         for stale in FORMATS:
             (out / f"{name}.{stale}").unlink(missing_ok=True)
-    options = "format csv, header true" if fmt == "csv" else "format parquet, compression zstd"
-    with duckdb.connect() as con:
-        for name, table in (("apcs", spells), ("apcs_der", derived)):
-            con.register("extract_table", table)
-            con.execute(f"copy extract_table to '{out / f'{name}.{fmt}'}' ({options})")
-            con.unregister("extract_table")
+    writers = [_TableWriter(out / f"{name}.{fmt}", fmt) for name in TABLES]
+    counts = [0, 0]
+    try:
+        for chunk in chunks:
+            for position, table in enumerate(chunk):
+                if table is not None:
+                    writers[position].write(table)
+                    counts[position] += table.num_rows
+    finally:
+        for writer in writers:
+            writer.close()
+    return counts[0], counts[1]
+
+
+def write_extract(spells: pa.Table, derived: pa.Table, out_dir: Path | str, fmt: str) -> None:
+    """Write both tables of an extract held in memory."""
+    write_extract_chunks([(spells, derived)], out_dir, fmt)
