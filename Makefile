@@ -13,7 +13,7 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build test install demo-data lint python-tests clean
+.PHONY: build test install demo-data lint python-tests bench clean
 
 build: install demo-data
 	$(BIN)/dbt build
@@ -39,6 +39,11 @@ lint: install
 
 python-tests: install
 	$(BIN)/pytest
+
+# National-scale benchmark (not a test): BENCH_SIZES spells each, results in benchmarks/.
+BENCH_SIZES ?= 1000000 6000000 18000000
+bench: install
+	$(BIN)/python benchmarks/benchmark.py --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf target logs $(DEMO_DIR)

@@ -1,0 +1,29 @@
+"""The benchmark runs end to end at a small size. It asserts what it reports, never a timing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_DIR / "benchmarks"))
+
+import benchmark  # noqa: E402
+
+
+def test_benchmark_reports_every_figure(tmp_path: Path):
+    out = tmp_path / "results.md"
+    benchmark.main(["--sizes", "200000", "--work-dir", str(tmp_path / "work"), "--out", str(out)])
+    report = json.loads(out.with_suffix(".json").read_text())
+    (run,) = report["runs"]
+    assert run["spells"] == 200_000
+    assert run["flagged"] > 0  # the floor flagged the same number, or the run would stop
+    for figure in ("build_wall_seconds", "fact_model_seconds", "floor_seconds", "peak_memory_gb"):
+        assert run[figure] > 0, figure
+    ratio = run["fact_model_seconds"] / run["floor_seconds"]
+    assert run["fact_to_floor_ratio"] == pytest.approx(ratio, abs=0.05)
+    assert {"cpus", "memory_gb", "duckdb"} <= set(report["machine"])
+    assert "| 200000 |" in out.read_text()
