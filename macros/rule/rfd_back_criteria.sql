@@ -39,9 +39,9 @@
     )
 {%- endmacro %}
 
-{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position). -#}
-{#- The two criteria that search code lists differ by engine; with the var `use_portable_sql`
-    on, the portable `default__` SQL runs on any engine. -#}
+{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position). This and the
+    cancer exclusion search code lists, which differs by engine; with the var
+    `use_portable_sql` on, the portable `default__` SQL runs on any engine. -#}
 {% macro rfd_back_has_lumbar_site_code(procedure_codes_all) %}
     {{ return(engine_or_portable(
         adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back'),
