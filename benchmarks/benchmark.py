@@ -132,7 +132,7 @@ def machine_facts() -> dict:
         "machine": platform.machine(),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
-        "duckdb_threads": duckdb.sql("select current_setting('threads')").fetchone()[0],
+        "duckdb_threads": duckdb.execute("select current_setting('threads')").fetchone()[0],
         "dbt_threads": THREADS,
         "duckdb_memory_limit": MEMORY_LIMIT,
     }
