@@ -88,27 +88,6 @@ CANCER_EDGES = [
 ]
 ADMINISTRATIVE_CATEGORIES = ["02", "03", "04", "99"]
 
-SPELL_COLUMNS = [
-    "APCS_Ident",
-    "Der_Pseudo_NHS_Number",
-    "Admission_Date",
-    "Discharge_Date",
-    "Der_Financial_Year",
-    "Der_Activity_Month",
-    "Der_Provider_Code",
-    "Der_Provider_Site_Code",
-    "Der_Commissioner_Code",
-    "Age_At_Start_of_Spell_SUS",
-    "Der_Age_at_CDS_Activity_Date",
-    "Sex",
-    "Admission_Method",
-    "Administrative_Category",
-    "Patient_Classification",
-    "Der_Diagnosis_All",
-    "Der_Procedure_All",
-]
-DERIVED_COLUMNS = ["APCS_Ident", "Spell_Dominant_Procedure", "Spell_Primary_Diagnosis"]
-
 
 @dataclass(frozen=True)
 class ExtractSpec:
