@@ -111,18 +111,25 @@
         {{ dbt.length(text) }} between 1 and {{ 9 if data_type == 'integer' else 18 }}
         and translate({{ text }}, {{ digits }}, '') = ''
     {%- elif data_type == 'date' -%}
+        {#- The calendar check sits inside CASE: SQL does not promise to evaluate AND in order,
+            and the year may be cast only once it is known to be digits. -#}
         {%- set month = 'substring(' ~ text ~ ', 6, 2)' -%}
         {%- set year = 'cast(substring(' ~ text ~ ', 1, 4) as integer)' -%}
-        {{ dbt.length(text) }} = 10
-        and translate({{ text }}, {{ digits }}, '') = '--'
-        and substring({{ text }}, 5, 1) = '-'
-        and substring({{ text }}, 8, 1) = '-'
-        and {{ month }} between '01' and '12'
-        and substring({{ text }}, 9, 2) between '01' and case
-            when {{ month }} in ('04', '06', '09', '11') then '30'
-            when {{ month }} <> '02' then '31'
-            when {{ year }} % 4 = 0 and ({{ year }} % 100 <> 0 or {{ year }} % 400 = 0) then '29'
-            else '28'
+        case
+            when {{ dbt.length(text) }} = 10
+                and translate({{ text }}, {{ digits }}, '') = '--'
+                and substring({{ text }}, 5, 1) = '-'
+                and substring({{ text }}, 8, 1) = '-'
+                then
+                    {{ month }} between '01' and '12'
+                    and substring({{ text }}, 9, 2) between '01' and case
+                        when {{ month }} in ('04', '06', '09', '11') then '30'
+                        when {{ month }} <> '02' then '31'
+                        when {{ year }} % 4 = 0 and ({{ year }} % 100 <> 0 or {{ year }} % 400 = 0)
+                            then '29'
+                        else '28'
+                    end
+            else false
         end
     {%- else -%}
         {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
