@@ -20,7 +20,7 @@
 {% endmacro %}
 
 {% macro default__normalise_code(expression) -%}
-    upper({{ without_characters(as_text(expression), ["' '", "'.'"] + control_white_space()) }})
+    upper({{ replace_each(as_text(expression), ["' '", "'.'"] + control_white_space(), "''") }})
 {%- endmacro %}
 
 {#- A short category code (admission method, sex, ...): without surrounding white space, upper
@@ -38,11 +38,7 @@
 {% endmacro %}
 
 {% macro default__trimmed_text(expression) -%}
-    {%- set spaced = namespace(text=as_text(expression)) -%}
-    {%- for character in control_white_space() -%}
-        {%- set spaced.text = dbt.replace(spaced.text, character, "' '") -%}
-    {%- endfor -%}
-    trim({{ spaced.text }})
+    trim({{ replace_each(as_text(expression), control_white_space(), "' '") }})
 {%- endmacro %}
 
 {% macro duckdb__trimmed_text(expression) -%}
@@ -58,13 +54,14 @@
     {{ return(['chr(9)', 'chr(10)', 'chr(13)']) }}
 {% endmacro %}
 
-{#- `expression` with every occurrence of each of `characters` (SQL expressions) removed. -#}
-{% macro without_characters(expression, characters) -%}
-    {%- set stripped = namespace(text=expression) -%}
+{#- `expression` with every occurrence of each of `characters` replaced by `replacement` (all
+    SQL expressions). -#}
+{% macro replace_each(expression, characters, replacement) -%}
+    {%- set replaced = namespace(text=expression) -%}
     {%- for character in characters -%}
-        {%- set stripped.text = dbt.replace(stripped.text, character, "''") -%}
+        {%- set replaced.text = dbt.replace(replaced.text, character, replacement) -%}
     {%- endfor -%}
-    {{ stripped.text }}
+    {{ replaced.text }}
 {%- endmacro %}
 
 {#-
