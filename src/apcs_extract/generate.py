@@ -258,10 +258,15 @@ def _generate_chunk(rng, spec: ExtractSpec, pools: _Pools, first_ident: int, n: 
     ident = np.arange(first_ident, first_ident + n, dtype=np.int64)
 
     # Discharge within the financial years; Der_Activity_Month and Der_Financial_Year follow it.
+    # Spells come in discharge order, as SUS loads them: APCS_Ident rises with time and each
+    # month's spells sit together in the files, which lets an engine skip the months a
+    # refresh does not read.
     first_day = date(spec.first_financial_year, 4, 1).toordinal()
     last_day = date(spec.first_financial_year + spec.financial_years, 3, 31).toordinal()
     epoch = date(1970, 1, 1).toordinal()
-    discharge = (rng.integers(first_day, last_day + 1, n) - epoch).astype("datetime64[D]")
+    position = (first_ident - spec.first_ident + np.arange(n) + rng.random(n)) / spec.spells
+    day = first_day + np.floor(position * (last_day + 1 - first_day)).astype(np.int64)
+    discharge = (day - epoch).astype("datetime64[D]")
     classification_codes = ["1", "2", "3", "4", "5"]
     classification = _PooledText(
         classification_codes, rng.choice(5, n, p=[0.55, 0.4, 0.03, 0.01, 0.01])
