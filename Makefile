@@ -1,4 +1,5 @@
-# The two commands an analyst needs: `make build` and `make test` (see README.md).
+# The two commands an analyst needs: `make build` and `make test` (see README.md); `make
+# refresh` is the monthly run on a revised extract.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,9 +14,15 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build test install demo-data lint python-tests bench clean
+.PHONY: build refresh test install demo-data lint python-tests bench clean
 
+# Everything from scratch: seeds, views, the whole fact, every test.
 build: install demo-data
+	$(BIN)/dbt build --full-refresh
+
+# The monthly refresh: the fact re-processes its latest months and any new ones
+# (var rfd_back_refresh_lookback_months), older months stay as they are; every test runs.
+refresh: install demo-data
 	$(BIN)/dbt build
 
 test: build lint python-tests

@@ -24,6 +24,25 @@
     ]) }}
 {% endmacro %}
 
+{#- The version of the rule a spell was flagged under, as a query returning one row with one
+    column, `rule_version`: the latest revision of the guidance the code-list seeds come from,
+    with `+null_diagnoses_pass_cancer_exclusion` appended when that option is on. A refresh
+    re-processes every month when the table holds another version (macros/refresh). -#}
+{% macro rfd_back_rule_version() -%}
+    {%- set latest_revision = 'max(code_list_revisions.source_revised)' -%}
+    select
+        {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') %}
+            {{ dbt.concat([latest_revision, "'+null_diagnoses_pass_cancer_exclusion'"]) }}
+        {%- else %}
+            {{ latest_revision }}
+        {%- endif %} as rule_version
+    from (
+        select code_list.source_revised from {{ ref('rfd_back_code_list') }} as code_list
+        union all
+        select ranges.source_revised from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
+    ) as code_list_revisions
+{%- endmacro %}
+
 {#- The codes of one role in the code list, as a subquery. -#}
 {% macro rfd_back_codes_with_role(rule_role) -%}
     select code_list.code
@@ -39,33 +58,49 @@
     )
 {%- endmacro %}
 
-{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position). This and the
-    cancer exclusion search code lists, which differs by engine; with the var
-    `use_portable_sql` on, the portable `default__` SQL runs on any engine. -#}
-{% macro rfd_back_has_lumbar_site_code(procedure_codes_all) %}
+{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position).
+    The list search is done once per list, not once per spell row:
+    `rfd_back_procedure_lists_with_site_code(spells)` selects the distinct normalised procedure
+    lists of `spells` (a relation or CTE name) that hold a site qualifier, the model left-joins
+    it on the list, and the criterion holds where the join found the list. A correlated
+    EXISTS would make the engine keep every column of every spell aside while it searches
+    (measured on DuckDB: twice the time of the whole rule). How a list is searched differs by
+    engine; with the var `use_portable_sql` on, the portable `default__` SQL runs anywhere. -#}
+{% macro rfd_back_has_lumbar_site_code(matching_procedure_list) -%}
+    {{ matching_procedure_list }} is not null
+{%- endmacro %}
+
+{% macro rfd_back_procedure_lists_with_site_code(spells) %}
     {{ return(engine_or_portable(
-        adapter.dispatch('rfd_back_has_lumbar_site_code', 'rfd_back'),
-        default__rfd_back_has_lumbar_site_code
-    )(procedure_codes_all)) }}
+        adapter.dispatch('rfd_back_procedure_lists_with_site_code', 'rfd_back'),
+        default__rfd_back_procedure_lists_with_site_code
+    )(spells)) }}
 {% endmacro %}
 
-{% macro default__rfd_back_has_lumbar_site_code(procedure_codes_all) -%}
-    exists (
+{% macro default__rfd_back_procedure_lists_with_site_code(spells) -%}
+    select distinct spells.procedure_codes_all
+    from {{ spells }} as spells
+    where exists (
         select 1
         from {{ ref('rfd_back_code_list') }} as code_list
         where
             code_list.rule_role = 'site_qualifier'
-            and {{ rfd_back_comma_delimited(procedure_codes_all) }}
+            and {{ rfd_back_comma_delimited('spells.procedure_codes_all') }}
             like {{ dbt.concat(["'%,'", 'code_list.code', "',%'"]) }}
     )
 {%- endmacro %}
 
-{% macro duckdb__rfd_back_has_lumbar_site_code(procedure_codes_all) -%}
-    exists (
-        select 1
-        from unnest(string_split_regex({{ procedure_codes_all }}, '[|,]+')) as listed (code)
-        where listed.code in ({{ rfd_back_codes_with_role('site_qualifier') }})
-    )
+{#- DuckDB: one row per code of each list (split on both separators), kept when the code is
+    a site qualifier. Unnesting in the select list, not in a lateral join, saves a third. -#}
+{% macro duckdb__rfd_back_procedure_lists_with_site_code(spells) -%}
+    select distinct listed.procedure_codes_all
+    from (
+        select
+            spells.procedure_codes_all,
+            unnest(string_split(replace(spells.procedure_codes_all, '|', ','), ',')) as code
+        from {{ spells }} as spells
+    ) as listed
+    where listed.code in ({{ rfd_back_codes_with_role('site_qualifier') }})
 {%- endmacro %}
 
 {#- 3. LEFT(Spell_Primary_Diagnosis, 4) IN (primary diagnosis codes). -#}
@@ -100,10 +135,12 @@
 {%- endmacro %}
 
 {#- 6. No diagnosis anywhere in Der_Diagnosis_All in the excluded ranges (C00-C99, D00-D09,
-    D37-D48 as published). A NULL list fails, as in SQL Server, unless the option
-    rfd_back_null_diagnoses_pass_cancer_exclusion is on (decision register D2). -#}
-{% macro rfd_back_has_no_cancer_diagnosis(diagnosis_codes_all) -%}
-    {%- set no_excluded_code = rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
+    D37-D48 as published). As for the site code, `rfd_back_diagnosis_lists_with_excluded_code`
+    selects the distinct diagnosis lists holding an excluded code, and the criterion holds
+    where the spell's list is not among them. A NULL list fails, as in SQL Server, unless the
+    option rfd_back_null_diagnoses_pass_cancer_exclusion is on (decision register D2). -#}
+{% macro rfd_back_has_no_cancer_diagnosis(diagnosis_codes_all, matching_diagnosis_list) -%}
+    {%- set no_excluded_code = matching_diagnosis_list ~ ' is null' -%}
     {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') -%}
         ({{ diagnosis_codes_all }} is null or {{ no_excluded_code }})
     {%- else -%}
@@ -111,31 +148,35 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) %}
+{% macro rfd_back_diagnosis_lists_with_excluded_code(spells) %}
     {{ return(engine_or_portable(
-        adapter.dispatch('rfd_back_has_no_excluded_diagnosis', 'rfd_back'),
-        default__rfd_back_has_no_excluded_diagnosis
-    )(diagnosis_codes_all)) }}
+        adapter.dispatch('rfd_back_diagnosis_lists_with_excluded_code', 'rfd_back'),
+        default__rfd_back_diagnosis_lists_with_excluded_code
+    )(spells)) }}
 {% endmacro %}
 
-{% macro default__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
-    not exists (
+{% macro default__rfd_back_diagnosis_lists_with_excluded_code(spells) -%}
+    select distinct spells.diagnosis_codes_all
+    from {{ spells }} as spells
+    where exists (
         select 1
         from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
         where
-            {{ rfd_back_comma_delimited(diagnosis_codes_all) }}
+            {{ rfd_back_comma_delimited('spells.diagnosis_codes_all') }}
             like {{ dbt.concat(["'%,'", 'excluded.category', "'%'"]) }}
     )
 {%- endmacro %}
 
-{% macro duckdb__rfd_back_has_no_excluded_diagnosis(diagnosis_codes_all) -%}
-    not exists (
-        select 1
-        from unnest(string_split_regex({{ diagnosis_codes_all }}, '[|,]+')) as listed (code)
-        where left(listed.code, 3) in (
-            select excluded.category
-            from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
-        )
+{% macro duckdb__rfd_back_diagnosis_lists_with_excluded_code(spells) -%}
+    select distinct listed.diagnosis_codes_all
+    from (
+        select
+            spells.diagnosis_codes_all,
+            unnest(string_split(replace(spells.diagnosis_codes_all, '|', ','), ',')) as code
+        from {{ spells }} as spells
+    ) as listed
+    where left(listed.code, 3) in (
+        select excluded.category from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
     )
 {%- endmacro %}
 
