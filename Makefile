@@ -14,7 +14,7 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build refresh test install demo-data lint python-tests bench clean
+.PHONY: build refresh test install install-test demo-data lint python-tests bench clean
 
 # Everything from scratch: seeds, views, the whole fact, every test.
 build: install demo-data
@@ -25,13 +25,21 @@ build: install demo-data
 refresh: install demo-data
 	$(BIN)/dbt build
 
-test: build lint python-tests
+test: install-test build lint python-tests
 
+# The DuckDB run needs only the project; the tests add the linters, pytest and the other
+# engines' adapters (PostgreSQL), all pinned by constraints.txt.
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 install: $(BIN)/.installed
+install-test: $(BIN)/.installed-test
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(PIP_INSTALL) -e '.[dev,postgres]'
 	touch $@
 
 demo-data: $(DEMO_DIR)/apcs.csv
@@ -39,12 +47,12 @@ demo-data: $(DEMO_DIR)/apcs.csv
 $(DEMO_DIR)/apcs.csv: $(BIN)/.installed $(wildcard src/apcs_extract/*.py)
 	$(BIN)/apcs-extract --spells $(DEMO_SPELLS) --seed $(DEMO_SEED) --format csv --out $(DEMO_DIR)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models tests analyses
 
-python-tests: install
+python-tests: install-test
 	$(BIN)/pytest
 
 # National-scale benchmark (not a test): BENCH_SIZES spells each, results in benchmarks/.

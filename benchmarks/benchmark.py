@@ -37,6 +37,7 @@ from apcs_extract import ExtractSpec, generate_chunks, write_extract_chunks
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 NATIONAL_CANDIDATE_SHARE = 0.002
+NATIONAL_SPELLS_PER_YEAR = 18_000_000
 MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT", "8GB")
 THREADS = int(os.environ.get("DBT_THREADS", "2"))
 
@@ -128,7 +129,14 @@ def benchmark_size(spells: int, work_root: Path) -> dict:
     work_dir = work_root / f"spells_{spells}"
     data_dir = work_dir / "extract"
     started = time.perf_counter()
-    spec = ExtractSpec(spells=spells, seed=2024, candidate_share=NATIONAL_CANDIDATE_SHARE)
+    # A national year is about 18M spells: larger extracts span more years (54M, three).
+    years = max(1, round(spells / NATIONAL_SPELLS_PER_YEAR))
+    spec = ExtractSpec(
+        spells=spells,
+        seed=2024,
+        candidate_share=NATIONAL_CANDIDATE_SHARE,
+        financial_years=years,
+    )
     write_extract_chunks(generate_chunks(spec), data_dir, "parquet")
     generation = time.perf_counter() - started
 

@@ -54,3 +54,30 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def load_main(argv: list[str] | None = None) -> None:
+    """`apcs-load --target postgres --data-dir DIR`: put an extract into warehouse tables."""
+    from pathlib import Path
+
+    from apcs_extract.load import load_postgres
+
+    parser = argparse.ArgumentParser(
+        description="Load an extract directory (apcs, apcs_der) into warehouse tables, for the "
+        "dbt targets that read tables. PostgreSQL connects with the PG* environment variables."
+    )
+    parser.add_argument("--target", choices=["postgres"], required=True, help="engine")
+    parser.add_argument("--data-dir", required=True, help="extract directory (APCS_DATA_DIR)")
+    parser.add_argument(
+        "--schema",
+        default="apcs_extract",
+        help="schema to create the tables in (dbt var apcs_source_schema)",
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    counts = load_postgres(Path(args.data_dir), args.schema)
+    loaded = ", ".join(f"{table} {rows} rows" for table, rows in counts.items())
+    print(
+        f"loaded {loaded} into {args.target} schema {args.schema} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
