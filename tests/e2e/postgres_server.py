@@ -41,15 +41,17 @@ def postgres_server() -> Iterator[dict[str, str]]:
     bin_dir = postgres_bin_dir()
     root = Path(tempfile.mkdtemp(prefix="rfd_back_postgres_"))
     # PostgreSQL refuses to run as root: as root, run it as the system's postgres user.
-    as_server_user: list[str] = []
+    as_server_user: dict = {}
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
-        as_server_user = ["runuser", "-u", "postgres", "--"]
+        as_server_user = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
     data, port = root / "data", free_port()
 
     def run(*command: str) -> None:
-        subprocess.run([*as_server_user, *command], check=True, capture_output=True, text=True)
+        subprocess.run(
+            command, check=True, capture_output=True, text=True, cwd=root, **as_server_user
+        )
 
     run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8",
         "--locale", "C", "--no-sync")  # fmt: skip
