@@ -28,7 +28,7 @@ refresh: install demo-data
 test: install-test build lint python-tests
 
 # The DuckDB run needs only the project; the tests add the linters, pytest and the other
-# engines' adapters (PostgreSQL), all pinned by constraints.txt.
+# engines' adapters (PostgreSQL, Spark with pyspark), all pinned by constraints.txt.
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 install: $(BIN)/.installed
 install-test: $(BIN)/.installed-test
@@ -39,7 +39,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed
-	$(PIP_INSTALL) -e '.[dev,postgres]'
+	$(PIP_INSTALL) -e '.[dev,postgres,spark]'
 	touch $@
 
 demo-data: $(DEMO_DIR)/apcs.csv

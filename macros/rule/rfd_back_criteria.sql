@@ -29,7 +29,14 @@
     with `+null_diagnoses_pass_cancer_exclusion` appended when that option is on. A refresh
     re-processes every month when the table holds another version (macros/refresh). -#}
 {% macro rfd_back_rule_version() -%}
-    {%- set latest_revision = 'max(code_list_revisions.source_revised)' -%}
+    {#- The later of the two seeds' latest revisions (no UNION: Spark 4 fails to run a UNION
+        inside the fact's cross join). -#}
+    {%- set latest_revision -%}
+        case
+            when code_lists.revised >= exclusion_ranges.revised then code_lists.revised
+            else exclusion_ranges.revised
+        end
+    {%- endset -%}
     select
         {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') %}
             {{ dbt.concat([latest_revision, "'+null_diagnoses_pass_cancer_exclusion'"]) }}
@@ -37,10 +44,13 @@
             {{ latest_revision }}
         {%- endif %} as rule_version
     from (
-        select code_list.source_revised from {{ ref('rfd_back_code_list') }} as code_list
-        union all
-        select ranges.source_revised from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
-    ) as code_list_revisions
+        select max(code_list.source_revised) as revised
+        from {{ ref('rfd_back_code_list') }} as code_list
+    ) as code_lists
+    cross join (
+        select max(ranges.source_revised) as revised
+        from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
+    ) as exclusion_ranges
 {%- endmacro %}
 
 {#- The codes of one role in the code list, as a subquery. -#}

@@ -10,7 +10,9 @@
     config(
         materialized='incremental',
         incremental_strategy='rfd_back_replace_months',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        partition_by=(['activity_month'] if target.type in ('spark', 'databricks') else none),
+        file_format=('parquet' if target.type == 'spark' else none)
     )
 }}
 {%- set criteria = rfd_back_criteria() %}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from apcs_extract.generate import ExtractSpec, generate_chunks
@@ -60,13 +61,14 @@ def load_main(argv: list[str] | None = None) -> None:
     """`apcs-load --target postgres --data-dir DIR`: put an extract into warehouse tables."""
     from pathlib import Path
 
-    from apcs_extract.load import load_postgres
+    from apcs_extract.load import load_postgres, load_spark, spark_session
 
     parser = argparse.ArgumentParser(
         description="Load an extract directory (apcs, apcs_der) into warehouse tables, for the "
-        "dbt targets that read tables. PostgreSQL connects with the PG* environment variables."
+        "dbt targets that read tables. PostgreSQL connects with the PG* environment variables; "
+        "Spark writes to SPARK_WAREHOUSE_DIR (default target/spark), as the spark target reads."
     )
-    parser.add_argument("--target", choices=["postgres"], required=True, help="engine")
+    parser.add_argument("--target", choices=["postgres", "spark"], required=True, help="engine")
     parser.add_argument("--data-dir", required=True, help="extract directory (APCS_DATA_DIR)")
     parser.add_argument(
         "--schema",
@@ -75,7 +77,14 @@ def load_main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = load_postgres(Path(args.data_dir), args.schema)
+    if args.target == "postgres":
+        counts = load_postgres(Path(args.data_dir), args.schema)
+    else:
+        session = spark_session(Path(os.environ.get("SPARK_WAREHOUSE_DIR", "target/spark")))
+        try:
+            counts = load_spark(Path(args.data_dir), args.schema, session)
+        finally:
+            session.stop()
     loaded = ", ".join(f"{table} {rows} rows" for table, rows in counts.items())
     print(
         f"loaded {loaded} into {args.target} schema {args.schema} "

@@ -98,3 +98,46 @@ def load_postgres(data_dir: Path, schema: str) -> dict[str, int]:
             cursor.execute(sql.SQL("select count(*) from {}").format(name))
             counts[table] = cursor.fetchone()[0]
     return counts
+
+
+def spark_session(warehouse_dir: Path):
+    """A local Spark session with the settings of the `spark` target in profiles.yml, so the
+    tables it writes are the ones dbt reads (same warehouse, same Derby metastore)."""
+    from pyspark.sql import SparkSession
+
+    warehouse_dir = warehouse_dir.resolve()
+    return (
+        SparkSession.builder.master("local[2]")
+        .config("spark.sql.warehouse.dir", str(warehouse_dir / "warehouse"))
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={warehouse_dir / 'metastore_db'};create=true",
+        )
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse_dir}")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+
+
+def load_spark(data_dir: Path, schema: str, session) -> dict[str, int]:
+    """Replace `schema`.apcs and `schema`.apcs_der in the session's catalog with the extract's
+    rows (Parquet tables); rows per table."""
+    counts = {}
+    session.sql(f"create schema if not exists {schema}")
+    for table in TABLES:
+        path = extract_file(data_dir, table)
+        if path.suffix == ".parquet":
+            frame = session.read.parquet(str(path))
+        else:
+            # Every column as text and an empty unquoted field as NULL, as DuckDB reads it.
+            frame = session.read.csv(
+                str(path), header=True, inferSchema=False, multiLine=True, escape='"'
+            )
+        frame = frame.toDF(*[column.lower() for column in frame.columns])
+        frame.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{table}")
+        counts[table] = session.table(f"{schema}.{table}").count()
+    return counts

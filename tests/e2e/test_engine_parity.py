@@ -1,8 +1,10 @@
-"""The same answer on every engine that runs here: DuckDB and a real PostgreSQL server.
+"""The same answer on every engine that runs here: DuckDB, a real PostgreSQL server and a
+local Spark session.
 
-Both build the project from the same extract (the noisy CSV one, so normalisation is
-compared too); every spell's flag and exclusion reason must be identical. PostgreSQL runs
-the portable `default__` SQL of every macro, reading tables loaded with `apcs-load`."""
+All three build the project from the same extract (the noisy CSV one, so normalisation is
+compared too) and every spell's flag and exclusion reason must be identical. PostgreSQL and
+Spark run the portable `default__` SQL of the macros, reading tables loaded by `apcs-load`'s
+functions; each also refreshes incrementally, which must change nothing."""
 
 from __future__ import annotations
 
@@ -15,15 +17,16 @@ import pytest
 from conftest import DbtProject, write_test_extract
 from postgres_server import postgres_server
 
-from apcs_extract.load import load_postgres
+from apcs_extract.load import load_postgres, load_spark, spark_session
 
 OUTCOMES = "select apcs_ident, is_rfd_back, exclusion_reason from {schema}.fct_rfd_back_spells"
+SPELLS = 20_000
 
 
 @pytest.fixture(scope="module")
 def extract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("parity_extract")
-    write_test_extract(data_dir, "csv", noisy=True)
+    write_test_extract(data_dir, "csv", noisy=True, spells=SPELLS)
     return data_dir
 
 
@@ -37,44 +40,64 @@ def duckdb_outcomes(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     return {row[0]: row[1:] for row in project.query(OUTCOMES.format(schema="main"))}
 
 
-@pytest.fixture(scope="module")
-def postgres(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """A PostgreSQL server holding the extract, and a project that builds into it."""
+def summary(outcomes: dict) -> dict:
+    return dict(sorted(Counter(reason or "flagged" for _, reason in outcomes.values()).items()))
+
+
+def assert_same_outcomes(engine: str, outcomes: dict, duckdb_outcomes: dict, capsys) -> None:
+    with capsys.disabled():
+        print(f"\nDuckDB     {summary(duckdb_outcomes)}\n{engine:<10} {summary(outcomes)}")
+    assert outcomes.keys() == duckdb_outcomes.keys()
+    differing = [ident for ident in outcomes if outcomes[ident] != duckdb_outcomes[ident]]
+    assert not differing, f"{engine}: {len(differing)} spells differ, e.g. {differing[:5]}"
+    assert summary(outcomes)["flagged"] >= 100
+
+
+def build_and_refresh(project: DbtProject, target: str, outcomes, monkeypatch) -> dict:
+    """`dbt build`, then a refresh (`dbt run`) that must leave every outcome as it was."""
+    result = project.invoke("build", "--target", target, monkeypatch=monkeypatch)
+    assert result.success, result.exception
+    built = outcomes()
+    refresh = project.invoke("run", "--target", target, monkeypatch=monkeypatch)
+    assert refresh.success, refresh.exception
+    assert outcomes() == built
+    return built
+
+
+def test_postgres_matches_duckdb_on_every_spell(extract_dir, duckdb_outcomes, tmp_path, capsys):
     monkeypatch = pytest.MonkeyPatch()
     with postgres_server() as environment:
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-        counts = load_postgres(extract_dir, "apcs_extract")
-        assert counts["apcs"] == 20_000
-        project = DbtProject(work_dir=tmp_path_factory.mktemp("parity_pg"), data_dir=extract_dir)
-        yield project, monkeypatch
+        assert load_postgres(extract_dir, "apcs_extract")["apcs"] == SPELLS
+
+        def outcomes() -> dict:
+            with psycopg2.connect() as connection, connection.cursor() as cursor:
+                cursor.execute(OUTCOMES.format(schema=os.environ.get("DBT_SCHEMA", "rfd_back")))
+                return {row[0]: row[1:] for row in cursor.fetchall()}
+
+        project = DbtProject(work_dir=tmp_path, data_dir=extract_dir)
+        on_postgres = build_and_refresh(project, "postgres", outcomes, monkeypatch)
     monkeypatch.undo()
+    assert_same_outcomes("PostgreSQL", on_postgres, duckdb_outcomes, capsys)
 
 
-def postgres_outcomes() -> dict:
-    with psycopg2.connect() as connection, connection.cursor() as cursor:
-        cursor.execute(OUTCOMES.format(schema=os.environ.get("DBT_SCHEMA", "rfd_back")))
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+def test_spark_matches_duckdb_on_every_spell(extract_dir, duckdb_outcomes, tmp_path, capsys):
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("SPARK_WAREHOUSE_DIR", str(tmp_path / "spark"))
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    # The same session serves the load and dbt (method: session), in this process.
+    session = spark_session(tmp_path / "spark")
+    try:
+        assert load_spark(extract_dir, "apcs_extract", session)["apcs"] == SPELLS
 
+        def outcomes() -> dict:
+            rows = session.sql(OUTCOMES.format(schema="rfd_back")).collect()
+            return {row[0]: (row[1], row[2]) for row in rows}
 
-def summary(outcomes: dict) -> Counter:
-    return Counter(reason or "flagged" for _, reason in outcomes.values())
-
-
-def test_postgres_builds_and_matches_duckdb_on_every_spell(postgres, duckdb_outcomes, capsys):
-    project, monkeypatch = postgres
-    result = project.invoke("build", "--target", "postgres", monkeypatch=monkeypatch)
-    assert result.success, result.exception
-    on_postgres = postgres_outcomes()
-    with capsys.disabled():
-        print(f"\nDuckDB:     {dict(sorted(summary(duckdb_outcomes).items()))}")
-        print(f"PostgreSQL: {dict(sorted(summary(on_postgres).items()))}")
-    assert on_postgres.keys() == duckdb_outcomes.keys()
-    differing = [ident for ident in on_postgres if on_postgres[ident] != duckdb_outcomes[ident]]
-    assert not differing, f"{len(differing)} spells differ, e.g. {differing[:5]}"
-    assert summary(on_postgres)["flagged"] >= 100
-
-    # A refresh on PostgreSQL (the incremental strategy's delete and insert) changes nothing.
-    refresh = project.invoke("run", "--target", "postgres", monkeypatch=monkeypatch)
-    assert refresh.success, refresh.exception
-    assert postgres_outcomes() == on_postgres
+        project = DbtProject(work_dir=tmp_path, data_dir=extract_dir)
+        on_spark = build_and_refresh(project, "spark", outcomes, monkeypatch)
+    finally:
+        session.stop()
+        monkeypatch.undo()
+    assert_same_outcomes("Spark", on_spark, duckdb_outcomes, capsys)
