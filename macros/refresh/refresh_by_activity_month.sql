@@ -23,7 +23,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set lookback = var('rfd_back_refresh_lookback_months') -%}
-    {%- if lookback is not number or lookback < 1 -%}
+    {%- if lookback is not integer or lookback is boolean or lookback < 1 -%}
         {{ exceptions.raise_compiler_error(
             'rfd_back_refresh_lookback_months must be a whole number of months, 1 or more; got '
             ~ lookback
@@ -66,14 +66,24 @@
 {%- endmacro %}
 
 {#- The incremental strategy `rfd_back_replace_months`: delete the refresh window's months from
-    the table, then insert the freshly built rows for them, in one transaction. Unlike
-    delete+insert on a key, a month (or spell) that has vanished from the source is deleted
-    too. -#}
+    the table, and any older row of a spell being re-inserted (a spell SUS moved into the
+    window), then insert the freshly built rows, in one transaction. Unlike delete+insert on a
+    key, a month (or spell) that has vanished from the source is deleted too. -#}
+
+{#- The spells a refresh re-selects from the source: those now in the window, and those the
+    table holds in the window (a spell SUS moved to an older month is re-inserted there). -#}
+{% macro rfd_back_refresh_filter(relation) -%}
+    {%- set in_window = rfd_back_in_refresh_window('activity_month', relation) -%}
+    {{ in_window }}
+    or apcs_ident in (select refreshed.apcs_ident from {{ relation }} as refreshed where {{ in_window }})
+{%- endmacro %}
 {% macro get_incremental_rfd_back_replace_months_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
-    where {{ rfd_back_in_refresh_window('activity_month', target) }};
+    where
+        {{ rfd_back_in_refresh_window('activity_month', target) }}
+        or apcs_ident in (select refreshed.apcs_ident from {{ arg_dict['temp_relation'] }} as refreshed);
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

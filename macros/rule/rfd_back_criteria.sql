@@ -33,7 +33,8 @@
         inside the fact's cross join). -#}
     {%- set latest_revision -%}
         case
-            when code_lists.revised >= exclusion_ranges.revised then code_lists.revised
+            when exclusion_ranges.revised is null or code_lists.revised >= exclusion_ranges.revised
+                then code_lists.revised
             else exclusion_ranges.revised
         end
     {%- endset -%}

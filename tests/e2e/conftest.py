@@ -34,6 +34,7 @@ class DbtProject:
         monkeypatch.setenv("DBT_DUCKDB_PATH", str(self.database_path))
         monkeypatch.setenv("DUCKDB_TEMP_DIRECTORY", str(self.work_dir / "spill"))
         monkeypatch.setenv("DO_NOT_TRACK", "1")
+        monkeypatch.setenv("DBT_TARGET", "duckdb")  # others are named with --target
         try:
             return dbtRunner().invoke(
                 [

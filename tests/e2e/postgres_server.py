@@ -53,12 +53,12 @@ def postgres_server() -> Iterator[dict[str, str]]:
             command, check=True, capture_output=True, text=True, cwd=root, **as_server_user
         )
 
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8",
-        "--locale", "C", "--no-sync")  # fmt: skip
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w",
-        "-o", options, "start")  # fmt: skip
     try:
+        run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E",
+            "UTF8", "--locale", "C", "--no-sync")  # fmt: skip
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
+        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w",
+            "-o", options, "start")  # fmt: skip
         yield {
             "PGHOST": "127.0.0.1",
             "PGPORT": str(port),
@@ -66,5 +66,9 @@ def postgres_server() -> Iterator[dict[str, str]]:
             "PGDATABASE": "postgres",
         }
     finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True, cwd=root, **as_server_user,
+            )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)

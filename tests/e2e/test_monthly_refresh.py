@@ -2,7 +2,8 @@
 
 A first build reads an extract without its latest month; the refresh reads next month's
 extract, in which SUS has added that month, revised a spell of the month before and removed
-another, and (wrongly, to prove it is left alone) changed a spell of the first month."""
+another, moved one spell from the month before to the first month and one the other way, and
+(wrongly, to prove it is left alone) changed a spell of the first month."""
 
 from __future__ import annotations
 
@@ -58,17 +59,29 @@ def refresh(tmp_path_factory: pytest.TempPathFactory):
 
     revised, removed = flagged_in(previous, 2)
     (untouched,) = flagged_in(first, 1)
+
+    def unflagged_in(month: str) -> int:
+        return last_month.query(
+            "select min(apcs_ident) from main.fct_rfd_back_spells "
+            f"where not is_rfd_back and activity_month = '{month}'"
+        )[0][0]
+
+    moved_out, moved_in = unflagged_in(previous), unflagged_in(first)
     this_month = replace(last_month, data_dir=root / "this_month")
     made_private = (
         f"case when \"APCS_Ident\" in ({revised}, {untouched}) then '02' "
         'else "Administrative_Category" end'
+    )
+    moved = (
+        f"case \"APCS_Ident\" when {moved_out} then '{first}' when {moved_in} then '{previous}' "
+        'else "Der_Activity_Month" end'
     )
     write_rows(
         spells,
         derived,
         this_month.data_dir,
         f'"APCS_Ident" <> {removed}',
-        f'* replace ({made_private} as "Administrative_Category")',
+        f'* replace ({made_private} as "Administrative_Category", {moved} as "Der_Activity_Month")',
     )
     assert this_month.invoke("build", monkeypatch=monkeypatch).success
     refreshed = this_month.query(FACT)
@@ -78,7 +91,13 @@ def refresh(tmp_path_factory: pytest.TempPathFactory):
         "project": this_month,
         "monkeypatch": monkeypatch,
         "months": (first, previous, latest),
-        "spells": {"revised": revised, "removed": removed, "untouched": untouched},
+        "spells": {
+            "revised": revised,
+            "removed": removed,
+            "untouched": untouched,
+            "moved_out": moved_out,
+            "moved_in": moved_in,
+        },
         "before": before,
         "refreshed": refreshed,
         "refreshed_again": refreshed_again,
@@ -108,10 +127,21 @@ def test_refresh_revises_and_removes_spells_within_the_lookback(refresh):
     assert revised[-4:-1] == (False, None, "private_patient")  # is_rfd_back, label, reason
 
 
+def test_refresh_moves_spells_between_months(refresh):
+    """A spell SUS moved out of the window, or into it, is in the fact once, in its new month."""
+    first, previous, _ = refresh["months"]
+    idents = [row[0] for row in refresh["refreshed"]]
+    assert len(idents) == len(set(idents))
+    after = by_ident(refresh["refreshed"])
+    assert after[refresh["spells"]["moved_out"]][4] == first
+    assert after[refresh["spells"]["moved_in"]][4] == previous
+
+
 def test_refresh_leaves_older_months_untouched(refresh):
     _, previous, _ = refresh["months"]
-    older_before = [row for row in refresh["before"] if row[4] < previous]
-    older_after = [row for row in refresh["refreshed"] if row[4] < previous]
+    moved = {refresh["spells"]["moved_out"], refresh["spells"]["moved_in"]}
+    older_before = [row for row in refresh["before"] if row[4] < previous and row[0] not in moved]
+    older_after = [row for row in refresh["refreshed"] if row[4] < previous and row[0] not in moved]
     assert older_after == older_before
     # The spell changed in the first month keeps the flag it had: that month was not read.
     assert by_ident(refresh["refreshed"])[refresh["spells"]["untouched"]][-4] is True
