@@ -60,12 +60,11 @@
         where {{ rfd_back_in_refresh_window('activity_month', target) }}
     {%- endset -%}
     {%- for month in run_query(months_query).columns[0].values() -%}
-        {%- if month is none -%}
+        {#- Spark keeps NULL and blank months in its default partition. -#}
+        {%- if month is none or month | string == '' -%}
             {%- set partition = "'__HIVE_DEFAULT_PARTITION__'" -%}
-        {%- elif modules.re.fullmatch('[0-9A-Za-z_-]*', month | string) -%}
-            {%- set partition = "'" ~ month ~ "'" -%}
         {%- else -%}
-            {{ exceptions.raise_compiler_error('activity_month value not usable as a partition: ' ~ month) }}
+            {%- set partition = "'" ~ (month | string).replace('\\', '\\\\').replace("'", "\\'") ~ "'" -%}
         {%- endif -%}
         {%- do run_query(
             'alter table ' ~ target ~ ' drop if exists partition (activity_month = ' ~ partition ~ ')'

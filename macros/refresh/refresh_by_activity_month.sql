@@ -10,8 +10,10 @@
     `rfd_back_refresh_lookback_months` (default 1: the latest month, which SUS freezes after
     its flex submission). Every month from there on is re-processed, however many new months
     the source brings, so a missed refresh leaves no gap. Spells with no activity month are
-    always re-processed. A table flagged under another rule version (a code list revised, the
-    null-diagnoses option switched) is re-processed whole, as --full-refresh would.
+    always re-processed, and so are spells whose month is not six characters long (blank or
+    written another way), which would otherwise sort outside every window. A table flagged
+    under another rule version (a code list revised, the null-diagnoses option switched) is
+    re-processed whole, as --full-refresh would.
 -#}
 
 {#- The first month of the refresh window, as `YYYYMM`, read from `relation` (the table being
@@ -61,29 +63,27 @@
     {%- if window_start is none -%}
         (1 = 1)
     {%- else -%}
-        ({{ column }} >= '{{ window_start }}' or {{ column }} is null)
+        ({{ column }} >= '{{ window_start }}' or {{ column }} is null or {{ dbt.length(column) }} <> 6)
     {%- endif -%}
 {%- endmacro %}
 
 {#- The incremental strategy `rfd_back_replace_months`: delete the refresh window's months from
     the table, and any older row of a spell being re-inserted (a spell SUS moved into the
     window), then insert the freshly built rows, in one transaction. Unlike delete+insert on a
-    key, a month (or spell) that has vanished from the source is deleted too. -#}
+    key, a month (or spell) that has vanished from the source is deleted too. Known gap: a
+    spell SUS moves from the window to an older month is deleted and not re-inserted until
+    the next --full-refresh (re-selecting it by identifier made the refresh read every spell:
+    8.8 s to 20.5 s at 18M). -#}
 
-{#- The spells a refresh re-selects from the source: those now in the window, and those the
-    table holds in the window (a spell SUS moved to an older month is re-inserted there). -#}
-{% macro rfd_back_refresh_filter(relation) -%}
-    {%- set in_window = rfd_back_in_refresh_window('activity_month', relation) -%}
-    {{ in_window }}
-    or apcs_ident in (select refreshed.apcs_ident from {{ relation }} as refreshed where {{ in_window }})
-{%- endmacro %}
 {% macro get_incremental_rfd_back_replace_months_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
-    where
-        {{ rfd_back_in_refresh_window('activity_month', target) }}
-        or apcs_ident in (select refreshed.apcs_ident from {{ arg_dict['temp_relation'] }} as refreshed);
+    where {{ rfd_back_in_refresh_window('activity_month', target) }};
+
+    {#- A separate statement: in one OR with the window, DuckDB's delete took 18 s at 18M. -#}
+    delete from {{ target }}
+    where apcs_ident in (select refreshed.apcs_ident from {{ arg_dict['temp_relation'] }} as refreshed);
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

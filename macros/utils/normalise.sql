@@ -136,15 +136,3 @@
         {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
     {%- endif -%}
 {%- endmacro %}
-
-{#- An activity month as `YYYYMM` (six digits, white space trimmed), else NULL: the refresh
-    compares months as text, and a blank or differently written month would otherwise sort
-    outside every refresh window and never be revised. A NULL month is re-processed by every
-    refresh. -#}
-{% macro activity_month_or_null(expression) -%}
-    {%- set text = trimmed_text(expression) -%}
-    case
-        when {{ dbt.length(text) }} = 6 and translate({{ text }}, '0123456789', '') = ''
-            then {{ text }}
-    end
-{%- endmacro %}

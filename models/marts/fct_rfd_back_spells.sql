@@ -20,7 +20,7 @@
     out wherever it is read rather than as a CTE read three times, which DuckDB would hold in
     memory whole (measured: 40% slower at 18M spells). -#}
 {%- set refresh_filter = (
-    'where ' ~ rfd_back_refresh_filter(this)) if is_incremental() else ''
+    'where ' ~ rfd_back_in_refresh_window('activity_month', this)) if is_incremental() else ''
 %}
 {%- set spells = '(select * from ' ~ ref('int_apcs__spells_joined') ~ ' ' ~ refresh_filter ~ ')' %}
 

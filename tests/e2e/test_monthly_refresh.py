@@ -2,8 +2,8 @@
 
 A first build reads an extract without its latest month; the refresh reads next month's
 extract, in which SUS has added that month, revised a spell of the month before and removed
-another, moved one spell from the month before to the first month and one the other way, and
-(wrongly, to prove it is left alone) changed a spell of the first month."""
+another, moved a spell of the first month into the month before, and (wrongly, to prove it is
+left alone) changed another spell of the first month."""
 
 from __future__ import annotations
 
@@ -66,16 +66,13 @@ def refresh(tmp_path_factory: pytest.TempPathFactory):
             f"where not is_rfd_back and activity_month = '{month}'"
         )[0][0]
 
-    moved_out, moved_in = unflagged_in(previous), unflagged_in(first)
+    moved_in = unflagged_in(first)
     this_month = replace(last_month, data_dir=root / "this_month")
     made_private = (
         f"case when \"APCS_Ident\" in ({revised}, {untouched}) then '02' "
         'else "Administrative_Category" end'
     )
-    moved = (
-        f"case \"APCS_Ident\" when {moved_out} then '{first}' when {moved_in} then '{previous}' "
-        'else "Der_Activity_Month" end'
-    )
+    moved = f'case when "APCS_Ident" = {moved_in} then \'{previous}\' else "Der_Activity_Month" end'
     write_rows(
         spells,
         derived,
@@ -95,7 +92,6 @@ def refresh(tmp_path_factory: pytest.TempPathFactory):
             "revised": revised,
             "removed": removed,
             "untouched": untouched,
-            "moved_out": moved_out,
             "moved_in": moved_in,
         },
         "before": before,
@@ -127,19 +123,18 @@ def test_refresh_revises_and_removes_spells_within_the_lookback(refresh):
     assert revised[-4:-1] == (False, None, "private_patient")  # is_rfd_back, label, reason
 
 
-def test_refresh_moves_spells_between_months(refresh):
-    """A spell SUS moved out of the window, or into it, is in the fact once, in its new month."""
-    first, previous, _ = refresh["months"]
+def test_refresh_moves_a_spell_into_the_window(refresh):
+    """A spell SUS moved from an older month into the window is in the fact once, in its new
+    month: its old row is deleted by identifier."""
+    _, previous, _ = refresh["months"]
     idents = [row[0] for row in refresh["refreshed"]]
     assert len(idents) == len(set(idents))
-    after = by_ident(refresh["refreshed"])
-    assert after[refresh["spells"]["moved_out"]][4] == first
-    assert after[refresh["spells"]["moved_in"]][4] == previous
+    assert by_ident(refresh["refreshed"])[refresh["spells"]["moved_in"]][4] == previous
 
 
 def test_refresh_leaves_older_months_untouched(refresh):
     _, previous, _ = refresh["months"]
-    moved = {refresh["spells"]["moved_out"], refresh["spells"]["moved_in"]}
+    moved = {refresh["spells"]["moved_in"]}
     older_before = [row for row in refresh["before"] if row[4] < previous and row[0] not in moved]
     older_after = [row for row in refresh["refreshed"] if row[4] < previous and row[0] not in moved]
     assert older_after == older_before

@@ -13,7 +13,7 @@ renamed as (
         {{ safe_cast_from_text('admission_date', 'date') }} as admission_date,
         {{ safe_cast_from_text('discharge_date', 'date') }} as discharge_date,
         {{ trimmed_text('der_financial_year') }} as financial_year,
-        {{ activity_month_or_null('der_activity_month') }} as activity_month,
+        {{ trimmed_text('der_activity_month') }} as activity_month,
         {{ normalise_category('der_provider_code') }} as provider_code,
         {{ normalise_category('der_provider_site_code') }} as provider_site_code,
         {{ normalise_category('der_commissioner_code') }} as commissioner_code,
