@@ -2,7 +2,8 @@
     The EBI rule 2K_RFD_back, one macro per criterion, in the published order.
 
     Every macro takes column expressions holding codes already normalised by staging (upper
-    case, no dots or white space) and returns a boolean that is never NULL: where SQL Server's
+    case, no dots or white space) and returns a flag that is never NULL (macros/utils/flags.sql:
+    a boolean, or a bit on T-SQL): where SQL Server's
     three-valued logic leaves a criterion unknown (a NULL age, admission method, code list...)
     the CASE in the published statement does not fire, so the criterion counts as not met.
 
@@ -63,10 +64,10 @@
 
 {#- 1. LEFT(Spell_Dominant_Procedure, 4) IN (dominant procedure codes). -#}
 {% macro rfd_back_has_rfd_dominant_procedure(dominant_procedure_code) -%}
-    coalesce(
-        left({{ dominant_procedure_code }}, 4) in ({{ rfd_back_codes_with_role('dominant_procedure') }}),
-        false
-    )
+    {%- set predicate -%}
+    left({{ dominant_procedure_code }}, 4) in ({{ rfd_back_codes_with_role('dominant_procedure') }})
+    {%- endset -%}
+    {{ as_flag(predicate) }}
 {%- endmacro %}
 
 {#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position).
@@ -78,7 +79,7 @@
     (measured on DuckDB: twice the time of the whole rule). How a list is searched differs by
     engine; with the var `use_portable_sql` on, the portable `default__` SQL runs anywhere. -#}
 {% macro rfd_back_has_lumbar_site_code(matching_procedure_list) -%}
-    {{ matching_procedure_list }} is not null
+    {{ as_flag(matching_procedure_list ~ ' is not null') }}
 {%- endmacro %}
 
 {% macro rfd_back_procedure_lists_with_site_code(spells) %}
@@ -116,19 +117,19 @@
 
 {#- 3. LEFT(Spell_Primary_Diagnosis, 4) IN (primary diagnosis codes). -#}
 {% macro rfd_back_has_back_pain_primary_diagnosis(primary_diagnosis_code) -%}
-    coalesce(
-        left({{ primary_diagnosis_code }}, 4) in ({{ rfd_back_codes_with_role('primary_diagnosis') }}),
-        false
-    )
+    {%- set predicate -%}
+    left({{ primary_diagnosis_code }}, 4) in ({{ rfd_back_codes_with_role('primary_diagnosis') }})
+    {%- endset -%}
+    {{ as_flag(predicate) }}
 {%- endmacro %}
 
 {#- 4. ISNULL(Age_At_Start_of_Spell_SUS, Der_Age_at_CDS_Activity_Date) BETWEEN 19 AND 120. -#}
 {% macro rfd_back_is_age_in_range(age_at_start_of_spell, age_at_cds_activity_date) -%}
-    coalesce(
-        {{ rfd_back_rule_age(age_at_start_of_spell, age_at_cds_activity_date) }}
-        between {{ var('rfd_back_minimum_age') }} and {{ var('rfd_back_maximum_age') }},
-        false
-    )
+    {%- set predicate -%}
+    {{ rfd_back_rule_age(age_at_start_of_spell, age_at_cds_activity_date) }}
+    between {{ var('rfd_back_minimum_age') }} and {{ var('rfd_back_maximum_age') }}
+    {%- endset -%}
+    {{ as_flag(predicate) }}
 {%- endmacro %}
 
 {#- The age the rule tests: the SUS age at start of spell, or the CDS activity-date age only
@@ -139,10 +140,10 @@
 
 {#- 5. Admission_Method NOT LIKE '2%': not an emergency admission. -#}
 {% macro rfd_back_is_non_emergency_admission(admission_method) -%}
-    coalesce(
-        {{ admission_method }} not like '{{ var("rfd_back_emergency_admission_method_prefix") }}%',
-        false
-    )
+    {%- set predicate -%}
+    {{ admission_method }} not like '{{ var("rfd_back_emergency_admission_method_prefix") }}%'
+    {%- endset -%}
+    {{ as_flag(predicate) }}
 {%- endmacro %}
 
 {#- 6. No diagnosis anywhere in Der_Diagnosis_All in the excluded ranges (C00-C99, D00-D09,
@@ -153,9 +154,9 @@
 {% macro rfd_back_has_no_cancer_diagnosis(diagnosis_codes_all, matching_diagnosis_list) -%}
     {%- set no_excluded_code = matching_diagnosis_list ~ ' is null' -%}
     {%- if var('rfd_back_null_diagnoses_pass_cancer_exclusion') -%}
-        ({{ diagnosis_codes_all }} is null or {{ no_excluded_code }})
+        {{ as_flag(diagnosis_codes_all ~ ' is null or ' ~ no_excluded_code) }}
     {%- else -%}
-        ({{ diagnosis_codes_all }} is not null and {{ no_excluded_code }})
+        {{ as_flag(diagnosis_codes_all ~ ' is not null and ' ~ no_excluded_code) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -193,19 +194,17 @@
 
 {#- 7. Administrative_Category <> '02': not a private patient. -#}
 {% macro rfd_back_is_not_private_patient(administrative_category) -%}
-    coalesce(
-        {{ administrative_category }} <> '{{ var("rfd_back_private_administrative_category") }}',
-        false
-    )
+    {%- set predicate -%}
+    {{ administrative_category }} <> '{{ var("rfd_back_private_administrative_category") }}'
+    {%- endset -%}
+    {{ as_flag(predicate) }}
 {%- endmacro %}
 
 {#- Every three-character ICD-10 category (a letter and two digits) inside an excluded range
     of the seed, as a subquery with one column, `category`. Expanding the ranges this way
     reproduces the published character classes exactly (`C[0-9][0-9]` needs two digits). -#}
 {% macro rfd_back_excluded_diagnosis_categories() -%}
-    {%- set digits -%}
-        (values ('0'), ('1'), ('2'), ('3'), ('4'), ('5'), ('6'), ('7'), ('8'), ('9'))
-    {%- endset -%}
+    {%- set digits = '(' ~ rfd_back_digit_rows() ~ ')' -%}
     {%- set category = dbt.concat(['left(ranges.range_start, 1)', 'tens.digit', 'units.digit']) -%}
     select {{ category }} as category
     from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
@@ -220,4 +219,25 @@
     so that `,CODE,` finds a whole code and `,CAT` a code starting with CAT. -#}
 {% macro rfd_back_comma_delimited(code_list) -%}
     {{ dbt.concat(["','", dbt.replace(code_list, "'|'", "','"), "','"]) }}
+{%- endmacro %}
+
+{#- The ten digits as rows of a derived table with one column, `digit`. -#}
+{% macro rfd_back_digit_rows() %}
+    {{ return(adapter.dispatch('rfd_back_digit_rows', 'rfd_back')()) }}
+{% endmacro %}
+
+{% macro default__rfd_back_digit_rows() -%}
+    values ('0'), ('1'), ('2'), ('3'), ('4'), ('5'), ('6'), ('7'), ('8'), ('9')
+{%- endmacro %}
+
+{#- T-SQL: SELECTs joined by UNION ALL, the derived table SQL Server, Fabric and Synapse all
+    take. -#}
+{% macro sqlserver__rfd_back_digit_rows() -%}
+    {%- for digit in range(10) %}
+    select '{{ digit }}' as digit{{ ' union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro fabric__rfd_back_digit_rows() -%}
+    {{ sqlserver__rfd_back_digit_rows() }}
 {%- endmacro %}

@@ -32,7 +32,7 @@ joined as (
         spells.procedure_codes_all,
         derived_spells.dominant_procedure_code,
         derived_spells.primary_diagnosis_code,
-        derived_spells.apcs_ident is not null as has_derived_record
+        {{ as_flag('derived_spells.apcs_ident is not null') }} as has_derived_record
     from spells
     left join derived_spells
         on spells.apcs_ident = derived_spells.apcs_ident

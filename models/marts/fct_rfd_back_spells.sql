@@ -82,7 +82,7 @@ with_exclusion_reason as (
         criteria.*,
         case
             {%- for criterion in criteria %}
-                when not criteria.{{ criterion.column }} then '{{ criterion.exclusion_reason }}'
+                when {{ flag_is_unset('criteria.' ~ criterion.column) }} then '{{ criterion.exclusion_reason }}'
             {%- endfor %}
         end as exclusion_reason
     from criteria
@@ -92,7 +92,7 @@ flagged as (
     -- Criteria are never NULL, so a spell has no exclusion reason exactly when all hold.
     select
         with_exclusion_reason.*,
-        with_exclusion_reason.exclusion_reason is null as is_rfd_back
+        {{ as_flag('with_exclusion_reason.exclusion_reason is null') }} as is_rfd_back
     from with_exclusion_reason
 ),
 
@@ -116,7 +116,7 @@ final as (
             flagged.{{ criterion.column }},
         {%- endfor %}
         flagged.is_rfd_back,
-        case when flagged.is_rfd_back then '2K_RFD_back' end as ebi_intervention_id,
+        case when {{ flag_is_set('flagged.is_rfd_back') }} then '2K_RFD_back' end as ebi_intervention_id,
         flagged.exclusion_reason,
         rule_version.rule_version
     from flagged
