@@ -49,9 +49,21 @@
     {{ dbt.cast(expression, dbt.type_string()) }}
 {%- endmacro %}
 
-{#- Tab, line feed and carriage return, as SQL expressions. -#}
+{#- Tab, line feed and carriage return, as SQL expressions (T-SQL spells chr() char()). -#}
 {% macro control_white_space() %}
+    {{ return(adapter.dispatch('control_white_space', 'rfd_back')()) }}
+{% endmacro %}
+
+{% macro default__control_white_space() %}
     {{ return(['chr(9)', 'chr(10)', 'chr(13)']) }}
+{% endmacro %}
+
+{% macro sqlserver__control_white_space() %}
+    {{ return(['char(9)', 'char(10)', 'char(13)']) }}
+{% endmacro %}
+
+{% macro fabric__control_white_space() %}
+    {{ return(sqlserver__control_white_space()) }}
 {% endmacro %}
 
 {#- `expression` with every occurrence of each of `characters` replaced by `replacement` (all
@@ -102,6 +114,34 @@
     end
 {%- endmacro %}
 
+{#- T-SQL: the same shapes as LIKE patterns (its TRANSLATE needs equal-length arguments, so
+    the portable digit check cannot run there), and TRY_CONVERT with style 23 (yyyy-mm-dd)
+    leaves an impossible date such as 2023-02-30 NULL. The patterns compare in a binary
+    collation (`binary_collation`), so no other character counts as a digit. -#}
+{% macro sqlserver__safe_cast_from_text(expression, data_type, binary_collation='Latin1_General_100_BIN2') -%}
+    {%- set text = trimmed_text(expression) -%}
+    {%- set binary_text = text ~ ' collate ' ~ binary_collation -%}
+    {%- if data_type in ('integer', 'bigint') -%}
+        case
+            when {{ dbt.length(text) }} between 1 and {{ 9 if data_type == 'integer' else 18 }}
+                and {{ binary_text }} not like '%[^0-9]%'
+                then cast({{ text }} as {{ api.Column.translate_type(data_type) }})
+        end
+    {%- elif data_type == 'date' -%}
+        case
+            when {{ binary_text }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+                then try_convert(date, {{ text }}, 23)
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Fabric Warehouse has two collations; this is the binary one. -#}
+{% macro fabric__safe_cast_from_text(expression, data_type) -%}
+    {{ sqlserver__safe_cast_from_text(expression, data_type, 'Latin1_General_100_BIN2_UTF8') }}
+{%- endmacro %}
+
 {#- True when `text` is a value of `data_type` that casts without error: digits only for a whole
     number (at most 9 for an integer, 18 for a bigint, so the cast cannot overflow); a real
     calendar date as `YYYY-MM-DD` for a date (month 01-12, day within the month, leap years
@@ -135,4 +175,9 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Synapse's dedicated SQL pools have no UTF-8 collation; SQL Server's binary one is there. -#}
+{% macro synapse__safe_cast_from_text(expression, data_type) -%}
+    {{ sqlserver__safe_cast_from_text(expression, data_type) }}
 {%- endmacro %}

@@ -10,3 +10,66 @@
 {% macro duckdb__regexp_full_match(expression, pattern) -%}
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
+
+{#- T-SQL before SQL Server 2025 has no regular expressions. The patterns this project tests
+    with (character classes and literals, each repeated `{n}`, `{m,n}` or `?`) are exactly a
+    set of LIKE patterns, one per number of repeats, compared in a binary collation so that
+    `[A-Z]` is the capital letters only. -#}
+{% macro sqlserver__regexp_full_match(expression, pattern, binary_collation='Latin1_General_100_BIN2') -%}
+    {%- set alternatives = [] -%}
+    {%- for like_pattern in like_patterns_for_regexp(pattern) -%}
+        {%- do alternatives.append(
+            expression ~ ' collate ' ~ binary_collation ~ " like '" ~ like_pattern ~ "'"
+        ) -%}
+    {%- endfor -%}
+    ({{ alternatives | join(' or ') }})
+{%- endmacro %}
+
+{% macro fabric__regexp_full_match(expression, pattern) -%}
+    {{ sqlserver__regexp_full_match(expression, pattern, 'Latin1_General_100_BIN2_UTF8') }}
+{%- endmacro %}
+
+{% macro synapse__regexp_full_match(expression, pattern) -%}
+    {{ sqlserver__regexp_full_match(expression, pattern) }}
+{%- endmacro %}
+
+{#- The LIKE patterns that together match what the regular expression `pattern` matches. It
+    takes literals and `[...]` classes, each optionally followed by `{n}`, `{m,n}` or `?`, and
+    refuses anything else at compile time rather than guess. -#}
+{% macro like_patterns_for_regexp(pattern) %}
+    {%- set state = namespace(position=0, patterns=['']) -%}
+    {%- for _ in range(pattern | length) if state.position < pattern | length -%}
+        {%- set character = pattern[state.position] -%}
+        {%- if character == '[' -%}
+            {%- set close = pattern.find(']', state.position) -%}
+            {%- set atom = pattern[state.position:close + 1] -%}
+            {%- set state.position = close + 1 -%}
+        {%- elif character in '()|*+.^$\\]{}?' -%}
+            {{ exceptions.raise_compiler_error(
+                'like_patterns_for_regexp: cannot turn ' ~ pattern ~ ' into LIKE patterns'
+            ) }}
+        {%- else -%}
+            {%- set atom = '[' ~ character ~ ']' if character in '%_' else character -%}
+            {%- set state.position = state.position + 1 -%}
+        {%- endif -%}
+        {%- set repeats = namespace(low=1, high=1) -%}
+        {%- if pattern[state.position:state.position + 1] == '?' -%}
+            {%- set repeats.low = 0 -%}
+            {%- set state.position = state.position + 1 -%}
+        {%- elif pattern[state.position:state.position + 1] == '{' -%}
+            {%- set close = pattern.find('}', state.position) -%}
+            {%- set bounds = pattern[state.position + 1:close].split(',') -%}
+            {%- set repeats.low = bounds[0] | int -%}
+            {%- set repeats.high = bounds[-1] | int -%}
+            {%- set state.position = close + 1 -%}
+        {%- endif -%}
+        {%- set extended = [] -%}
+        {%- for prefix in state.patterns -%}
+            {%- for count in range(repeats.low, repeats.high + 1) -%}
+                {%- do extended.append(prefix ~ atom * count) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set state.patterns = extended -%}
+    {%- endfor -%}
+    {{ return(state.patterns) }}
+{% endmacro %}
