@@ -27,8 +27,9 @@ refresh: install demo-data
 
 test: install-test build lint python-tests
 
-# The DuckDB run needs only the project; the tests add the linters, pytest and the other
-# engines' adapters (PostgreSQL, Spark with pyspark), all pinned by constraints.txt.
+# The DuckDB run needs only the project; the tests add the linters, pytest, the adapters of
+# the engines they run (PostgreSQL, Spark with pyspark) and of those they compile for (SQL
+# Server, Fabric, Databricks, Snowflake, with sqlglot), all pinned by constraints.txt.
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 install: $(BIN)/.installed
 install-test: $(BIN)/.installed-test
@@ -39,7 +40,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed
-	$(PIP_INSTALL) -e '.[dev,postgres,spark]'
+	$(PIP_INSTALL) -e '.[dev,postgres,spark,warehouses]'
 	touch $@
 
 demo-data: $(DEMO_DIR)/apcs.csv
