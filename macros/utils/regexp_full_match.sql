@@ -11,6 +11,12 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- Snowflake's regular expressions are POSIX ERE (no `(?:`) and REGEXP_LIKE anchors the
+    pattern at both ends itself. -#}
+{% macro snowflake__regexp_full_match(expression, pattern) -%}
+    regexp_like({{ expression }}, '({{ pattern }})')
+{%- endmacro %}
+
 {#- T-SQL before SQL Server 2025 has no regular expressions. The patterns this project tests
     with (character classes and literals, each repeated `{n}`, `{m,n}` or `?`) are exactly a
     set of LIKE patterns, one per number of repeats, compared in a binary collation so that
