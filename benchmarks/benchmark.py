@@ -106,6 +106,13 @@ def run_dbt(arguments: list[str], data_dir: Path, database: Path, work_dir: Path
     return {"wall": wall, "peak_gb": peak_gb, "fact": fact["execution_time"]}
 
 
+def flagged_spells(database: Path) -> int:
+    """The number of spells the fact in `database` flags."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        query = "select count(*) filter (where is_rfd_back) from main.fct_rfd_back_spells"
+        return con.execute(query).fetchone()[0]
+
+
 def write_extract_without_latest_month(data_dir: Path, out_dir: Path) -> str:
     """Last month's extract: every spell but those of the latest activity month (and their
     derived rows). Returns the month left out."""
@@ -143,10 +150,7 @@ def benchmark_size(spells: int, work_root: Path) -> dict:
     database = work_dir / "rfd_back.duckdb"
     database.unlink(missing_ok=True)
     full = run_dbt(["build", "--full-refresh"], data_dir, database, work_dir)
-    with duckdb.connect(str(database), read_only=True) as con:
-        flagged = con.execute(
-            "select count(*) filter (where is_rfd_back) from main.fct_rfd_back_spells"
-        ).fetchone()[0]
+    flagged = flagged_spells(database)
     floor, floor_flagged = time_floor(data_dir, work_dir)
     if floor_flagged != flagged:
         raise SystemExit(f"the floor flags {floor_flagged} spells, the fact {flagged}")
@@ -158,10 +162,7 @@ def benchmark_size(spells: int, work_root: Path) -> dict:
     refreshed.unlink(missing_ok=True)
     run_dbt(["build", "--full-refresh"], last_month_dir, refreshed, work_dir)
     refresh = run_dbt(["build"], data_dir, refreshed, work_dir)
-    with duckdb.connect(str(refreshed), read_only=True) as con:
-        refreshed_flagged = con.execute(
-            "select count(*) filter (where is_rfd_back) from main.fct_rfd_back_spells"
-        ).fetchone()[0]
+    refreshed_flagged = flagged_spells(refreshed)
     if refreshed_flagged != flagged:
         raise SystemExit(f"the refreshed fact flags {refreshed_flagged} spells, the full {flagged}")
 
