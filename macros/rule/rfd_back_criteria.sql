@@ -76,43 +76,16 @@
     lists of `spells` (a relation or CTE name) that hold a site qualifier, the model left-joins
     it on the list, and the criterion holds where the join found the list. A correlated
     EXISTS would make the engine keep every column of every spell aside while it searches
-    (measured on DuckDB: twice the time of the whole rule). How a list is searched differs by
-    engine; with the var `use_portable_sql` on, the portable `default__` SQL runs anywhere. -#}
+    (measured on DuckDB: twice the time of the whole rule). The search itself is
+    `rfd_back_lists_holding`, shared with the cancer exclusion. -#}
 {% macro rfd_back_has_lumbar_site_code(matching_procedure_list) -%}
     {{ as_flag(matching_procedure_list ~ ' is not null') }}
 {%- endmacro %}
 
-{% macro rfd_back_procedure_lists_with_site_code(spells) %}
-    {{ return(engine_or_portable(
-        adapter.dispatch('rfd_back_procedure_lists_with_site_code', 'rfd_back'),
-        default__rfd_back_procedure_lists_with_site_code
-    )(spells)) }}
-{% endmacro %}
-
-{% macro default__rfd_back_procedure_lists_with_site_code(spells) -%}
-    select distinct spells.procedure_codes_all
-    from {{ spells }} as spells
-    where exists (
-        select 1
-        from {{ ref('rfd_back_code_list') }} as code_list
-        where
-            code_list.rule_role = 'site_qualifier'
-            and {{ rfd_back_comma_delimited('spells.procedure_codes_all') }}
-            like {{ dbt.concat(["'%,'", 'code_list.code', "',%'"]) }}
-    )
-{%- endmacro %}
-
-{#- DuckDB: one row per code of each list (split on both separators), kept when the code is
-    a site qualifier. Unnesting in the select list, not in a lateral join, saves a third. -#}
-{% macro duckdb__rfd_back_procedure_lists_with_site_code(spells) -%}
-    select distinct listed.procedure_codes_all
-    from (
-        select
-            spells.procedure_codes_all,
-            unnest(string_split(replace(spells.procedure_codes_all, '|', ','), ',')) as code
-        from {{ spells }} as spells
-    ) as listed
-    where listed.code in ({{ rfd_back_codes_with_role('site_qualifier') }})
+{% macro rfd_back_procedure_lists_with_site_code(spells) -%}
+    {{ rfd_back_lists_holding(
+        spells, 'procedure_codes_all', rfd_back_codes_with_role('site_qualifier')
+    ) }}
 {%- endmacro %}
 
 {#- 3. LEFT(Spell_Primary_Diagnosis, 4) IN (primary diagnosis codes). -#}
@@ -160,36 +133,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro rfd_back_diagnosis_lists_with_excluded_code(spells) %}
-    {{ return(engine_or_portable(
-        adapter.dispatch('rfd_back_diagnosis_lists_with_excluded_code', 'rfd_back'),
-        default__rfd_back_diagnosis_lists_with_excluded_code
-    )(spells)) }}
-{% endmacro %}
-
-{% macro default__rfd_back_diagnosis_lists_with_excluded_code(spells) -%}
-    select distinct spells.diagnosis_codes_all
-    from {{ spells }} as spells
-    where exists (
-        select 1
+{% macro rfd_back_diagnosis_lists_with_excluded_code(spells) -%}
+    {%- set excluded_categories -%}
+        select excluded.category as code
         from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
-        where
-            {{ rfd_back_comma_delimited('spells.diagnosis_codes_all') }}
-            like {{ dbt.concat(["'%,'", 'excluded.category', "'%'"]) }}
-    )
-{%- endmacro %}
-
-{% macro duckdb__rfd_back_diagnosis_lists_with_excluded_code(spells) -%}
-    select distinct listed.diagnosis_codes_all
-    from (
-        select
-            spells.diagnosis_codes_all,
-            unnest(string_split(replace(spells.diagnosis_codes_all, '|', ','), ',')) as code
-        from {{ spells }} as spells
-    ) as listed
-    where left(listed.code, 3) in (
-        select excluded.category from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
-    )
+    {%- endset -%}
+    {{ rfd_back_lists_holding(spells, 'diagnosis_codes_all', excluded_categories, 3) }}
 {%- endmacro %}
 
 {#- 7. Administrative_Category <> '02': not a private patient. -#}
@@ -213,6 +162,45 @@
     where
         ranges.rule_role = 'diagnosis_exclusion'
         and {{ category }} between ranges.range_start and ranges.range_end
+{%- endmacro %}
+
+{#- The distinct code lists in `list_column` of `spells` (a relation or subquery) holding
+    a code from `codes` (a query with one column, `code`): the whole code, or with
+    `prefix_length` a code whose first `prefix_length` characters are one of `codes`. How a
+    list is searched differs by engine; with the var `use_portable_sql` on, the portable
+    `default__` SQL runs anywhere. -#}
+{% macro rfd_back_lists_holding(spells, list_column, codes, prefix_length=none) %}
+    {{ return(engine_or_portable(
+        adapter.dispatch('rfd_back_lists_holding', 'rfd_back'), default__rfd_back_lists_holding
+    )(spells, list_column, codes, prefix_length)) }}
+{% endmacro %}
+
+{#- Portable: LIKE on the list with a comma at each end and between codes. -#}
+{% macro default__rfd_back_lists_holding(spells, list_column, codes, prefix_length) -%}
+    select distinct spells.{{ list_column }}
+    from {{ spells }} as spells
+    where exists (
+        select 1
+        from ({{ codes }}) as wanted
+        where
+            {{ rfd_back_comma_delimited('spells.' ~ list_column) }}
+            like {{ dbt.concat(["'%,'", 'wanted.code', "'%'" if prefix_length else "',%'"]) }}
+    )
+{%- endmacro %}
+
+{#- DuckDB: one row per code of each list (split on both separators), kept when the code (or
+    its prefix) is wanted. Unnesting in the select list, not in a lateral join, saves a
+    third. -#}
+{% macro duckdb__rfd_back_lists_holding(spells, list_column, codes, prefix_length) -%}
+    {%- set listed_code = 'left(listed.code, ' ~ prefix_length ~ ')' if prefix_length else 'listed.code' -%}
+    select distinct listed.{{ list_column }}
+    from (
+        select
+            spells.{{ list_column }},
+            unnest(string_split(replace(spells.{{ list_column }}, '|', ','), ',')) as code
+        from {{ spells }} as spells
+    ) as listed
+    where {{ listed_code }} in (select wanted.code from ({{ codes }}) as wanted)
 {%- endmacro %}
 
 {#- A normalised code list with every separator turned into a comma and a comma at each end,
