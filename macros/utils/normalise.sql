@@ -1,12 +1,19 @@
 {#-
     Normalisation applied in staging, the way SQL Server's case-insensitive collation and a
     clinical coder read the data (decision register D5). Each macro that differs by engine has
-    a portable `default__` implementation, used on every engine when `use_portable_sql` is on.
+    a portable `default__` implementation, used on every engine but T-SQL when
+    `use_portable_sql` is on.
 -#}
 
 {#- Pick the engine's implementation, or the portable one when `use_portable_sql` is on (so
     the tests can run the portable SQL on DuckDB and compare it with DuckDB's own). -#}
 {% macro engine_or_portable(engine_implementation, portable_implementation) %}
+    {%- if var('use_portable_sql') and target.type in ('sqlserver', 'fabric', 'synapse') -%}
+        {{ exceptions.raise_compiler_error(
+            'use_portable_sql cannot run on T-SQL (' ~ target.type ~ '): it has no boolean values'
+            ~ ' and no chr(); leave the var off there'
+        ) }}
+    {%- endif -%}
     {{ return(portable_implementation if var('use_portable_sql') else engine_implementation) }}
 {% endmacro %}
 
@@ -79,7 +86,8 @@
 {#-
     A cast that turns a malformed value into NULL instead of failing the build. A whole number
     must be digits only (so `18.5`, `1e2` and `forty` are NULL, not rounded); a date must be
-    `YYYY-MM-DD`.
+    a real calendar date written `YYYY-MM-DD`, from year 0001: engines disagree on year 0000
+    (SQL Server has none, PostgreSQL refuses it, DuckDB reads it as 1 BC), so it is NULL.
 -#}
 {% macro safe_cast_from_text(expression, data_type) %}
     {{ return(engine_or_portable(
@@ -101,7 +109,9 @@
     DuckDB folds `typeof` while binding, so the unused branch costs nothing per row. -#}
 {% macro duckdb__safe_cast_from_text(expression, data_type) -%}
     {%- set shapes = {
-        'integer': '[0-9]{1,9}', 'bigint': '[0-9]{1,18}', 'date': '[0-9]{4}-[0-9]{2}-[0-9]{2}'
+        'integer': '[0-9]{1,9}',
+        'bigint': '[0-9]{1,18}',
+        'date': '([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}'
     } -%}
     {%- if data_type not in shapes -%}
         {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
@@ -130,6 +140,7 @@
     {%- elif data_type == 'date' -%}
         case
             when {{ binary_text }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+                and {{ text }} not like '0000%'
                 then try_convert(date, {{ text }}, 23)
         end
     {%- else -%}
@@ -161,6 +172,7 @@
                 and translate({{ text }}, {{ digits }}, '') = '--'
                 and substring({{ text }}, 5, 1) = '-'
                 and substring({{ text }}, 8, 1) = '-'
+                and substring({{ text }}, 1, 4) <> '0000'
                 then
                     {{ month }} between '01' and '12'
                     and substring({{ text }}, 9, 2) between '01' and case
