@@ -4,7 +4,7 @@ select
     fct.financial_year,
     fct.provider_code,
     count(*) as spells_screened,
-    sum(case when {{ flag_is_set('fct.is_rfd_back') }} then 1 else 0 end) as rfd_back_spells
+    count(case when {{ flag_is_set('fct.is_rfd_back') }} then 1 end) as rfd_back_spells
 from {{ ref('fct_rfd_back_spells') }} as fct
 group by fct.financial_year, fct.provider_code
 order by fct.financial_year, fct.provider_code
