@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SYNAPSE_VENV := .venv-synapse
 
 # dbt has no network here or in most NHS environments: never try to send usage statistics.
 export DO_NOT_TRACK := 1
@@ -29,7 +30,8 @@ test: install-test build lint python-tests
 
 # The DuckDB run needs only the project; the tests add the linters, pytest, the adapters of
 # the engines they run (PostgreSQL, Spark with pyspark) and of those they compile for (SQL
-# Server, Fabric, Databricks, Snowflake, with sqlglot), all pinned by constraints.txt.
+# Server, Fabric, Databricks, Snowflake, with sqlglot; Synapse in .venv-synapse), all pinned
+# by constraints.txt (and constraints-synapse.txt).
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 install: $(BIN)/.installed
 install-test: $(BIN)/.installed-test
@@ -39,8 +41,16 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PIP_INSTALL) -e .
 	touch $@
 
-$(BIN)/.installed-test: $(BIN)/.installed
+$(BIN)/.installed-test: $(BIN)/.installed $(SYNAPSE_VENV)/.installed
 	$(PIP_INSTALL) -e '.[dev,postgres,spark,warehouses]'
+	touch $@
+
+# dbt-synapse needs an older dbt-fabric than the warehouses extra: its own environment, used
+# by the tests to compile for Synapse.
+$(SYNAPSE_VENV)/.installed: constraints-synapse.txt
+	$(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		-c constraints-synapse.txt dbt-core dbt-synapse
 	touch $@
 
 demo-data: $(DEMO_DIR)/apcs.csv

@@ -15,6 +15,7 @@ Run in its own process (it patches the adapter classes it loads):
 from __future__ import annotations
 
 import sys
+import types
 
 import agate
 from dbt.adapters.base.connections import BaseConnectionManager
@@ -83,9 +84,33 @@ def patch_adapters(existing: bool) -> None:
             adapter.get_relation = get_relation
 
 
+def stand_in_for_pyodbc() -> None:
+    """dbt-fabric before 1.10 (which dbt-synapse needs) imports pyodbc as it loads, and
+    pyodbc needs the system's ODBC library. Nothing here connects, so where that library is
+    missing a stand-in module takes pyodbc's place; connecting through it fails loudly."""
+    try:
+        import pyodbc  # noqa: F401
+    except ImportError:
+        stand_in = types.ModuleType("pyodbc")
+
+        class Error(Exception):
+            pass
+
+        def connect(*args, **kwargs):
+            raise Error("offline compile: there is no ODBC connection")
+
+        stand_in.Error = stand_in.DatabaseError = stand_in.InterfaceError = Error
+        stand_in.OperationalError = stand_in.ProgrammingError = Error
+        stand_in.connect = connect
+        stand_in.pooling = False
+        stand_in.version = "offline stand-in"
+        sys.modules["pyodbc"] = stand_in
+
+
 def main(argv: list[str]) -> int:
     existing = "--existing" in argv
     dbt_arguments = [argument for argument in argv if argument != "--existing"]
+    stand_in_for_pyodbc()
     load_plugin = FACTORY.load_plugin
 
     def load_and_patch(name):  # the target's adapter is imported here, then patched

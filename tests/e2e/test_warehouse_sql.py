@@ -4,14 +4,13 @@ as a first build and once as a monthly refresh, with the adapter dbt uses there 
 profile the README documents (profiles.yml's commented examples), and every compiled file
 must parse in that engine's dialect (sqlglot).
 
-A parser accepts more than an engine does, so T-SQL gets two more checks for what naive
-ports get wrong: no token T-SQL lacks (`||`, LIMIT, ILIKE, QUALIFY, `::`, TRUE/FALSE) and no
-function outside T-SQL's built-ins, and no predicate used as a value (T-SQL has no boolean;
-flags are bits, macros/utils/flags.sql).
+A parser accepts more than an engine does, so T-SQL gets more checks for what naive ports
+get wrong: no token T-SQL lacks (`||`, LIMIT, ILIKE, QUALIFY, `::`, TRUE/FALSE), no function
+outside T-SQL's built-ins, no predicate used as a value and no value (a bit column) used as a
+condition: T-SQL has no boolean, so flags are bits (macros/utils/flags.sql).
 
-Synapse is not compiled: its adapter (dbt-synapse 1.8) needs an older dbt-fabric than this
-dbt-core takes. Its SQL comes from the same `fabric__` macros (Synapse dispatches to them)
-and the Synapse-only ones (`synapse__`), which the README states.
+Synapse is compiled with dbt-synapse in its own environment (.venv-synapse, made by `make
+test`): it needs an older dbt-fabric than the other adapters.
 """
 
 from __future__ import annotations
@@ -33,9 +32,12 @@ from sqlglot.errors import ErrorLevel
 DIALECTS = {
     "sqlserver": "tsql",
     "fabric": "tsql",
+    "synapse": "tsql",
     "databricks": "databricks",
     "snowflake": "snowflake",
 }
+# The Python that runs dbt for each target: this one, but for Synapse's own environment.
+SYNAPSE_PYTHON = PROJECT_DIR / ".venv-synapse" / "bin" / "python"
 OFFLINE_COMPILE = Path(__file__).with_name("offline_compile.py")
 
 # Values for the variables the documented profiles read; nothing connects to them.
@@ -45,6 +47,9 @@ PROFILE_VARIABLES = {
     "MSSQL_USER": "analyst",
     "FABRIC_SERVER": "fabric.offline.invalid",
     "FABRIC_WAREHOUSE": "apcs",
+    "SYNAPSE_SERVER": "synapse.offline.invalid",
+    "SYNAPSE_DATABASE": "apcs",
+    "SYNAPSE_USER": "analyst",
     "AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000000",
     "AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000000",
     "AZURE_CLIENT_SECRET": "not-a-secret",
@@ -104,8 +109,10 @@ def profiles_dir(tmp_path_factory) -> Path:
 
 def compile_offline(target: str, refresh: bool, profiles_dir: Path, out: Path) -> Path:
     env = {**os.environ, **PROFILE_VARIABLES, "DO_NOT_TRACK": "1"}
+    python = SYNAPSE_PYTHON if target == "synapse" else Path(sys.executable)
+    assert python.exists(), f"{python} is missing: `make test` installs it"
     command = [
-        sys.executable, str(OFFLINE_COMPILE), *(["--existing"] if refresh else []),
+        str(python), str(OFFLINE_COMPILE), *(["--existing"] if refresh else []),
         "compile", "--no-populate-cache", "--target", target,
         "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(profiles_dir),
         "--target-path", str(out / "target"), "--log-path", str(out / "logs"),
@@ -126,6 +133,9 @@ def tsql_problems(sql: str, trees: list) -> list[str]:
         for value in value_positions(tree):
             if isinstance(value, PREDICATES):
                 problems.append(f"predicate as a value: {value.sql('tsql')[:80]}")
+        for condition in map(unwrapped, condition_positions(tree)):
+            if not isinstance(condition, PREDICATES):
+                problems.append(f"value as a condition: {condition.sql('tsql')[:80]}")
     return problems
 
 
@@ -144,20 +154,46 @@ def called_functions(sql: str) -> set[str]:
     }
 
 
+def unwrapped(node):
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
 def value_positions(tree):
-    """Every expression T-SQL evaluates as a value: select items, function arguments and the
-    results of CASE."""
+    """Every expression T-SQL evaluates as a value: select items, function arguments, the
+    results of CASE and the operands of a comparison."""
     for select in tree.find_all(exp.Select):
         for item in select.expressions:
-            yield item.unalias() if isinstance(item, exp.Alias) else item
+            yield unwrapped(item.unalias() if isinstance(item, exp.Alias) else item)
     for function in tree.find_all(exp.Func):
         if isinstance(function, exp.Case):  # its WHEN conditions are conditions
-            yield function.args.get("default")
+            yield unwrapped(function.args.get("default"))
         elif isinstance(function, exp.If):  # a WHEN branch, or IIF(condition, value, value)
-            yield function.args.get("true")
-            yield function.args.get("false")
+            yield unwrapped(function.args.get("true"))
+            yield unwrapped(function.args.get("false"))
         elif not isinstance(function, PREDICATES):
-            yield from function.iter_expressions()
+            yield from (unwrapped(argument) for argument in function.iter_expressions())
+    for comparison in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+        yield unwrapped(comparison.this)
+        yield unwrapped(comparison.expression)
+
+
+def condition_positions(tree):
+    """Every expression T-SQL evaluates as a condition: WHERE, HAVING, ON, WHEN, and the
+    operands of AND, OR and NOT. Each must be a predicate: a bit column there is an error."""
+    for clause in tree.find_all(exp.Where, exp.Having):
+        yield clause.this
+    for join in tree.find_all(exp.Join):
+        if join.args.get("on") is not None:
+            yield join.args["on"]
+    for branch in tree.find_all(exp.If):
+        yield branch.this
+    for connector in tree.find_all(exp.Connector):
+        yield connector.this
+        yield connector.expression
+    for negation in tree.find_all(exp.Not):
+        yield negation.this
 
 
 @pytest.mark.parametrize("target", sorted(DIALECTS))
