@@ -130,3 +130,33 @@ def test_missing_extract_fails_with_a_clear_message(tmp_path: Path, monkeypatch)
     log = (tmp_path / "logs" / "dbt.log").read_text()
     assert "APCS extract not found" in log
     assert str(project.data_dir / "apcs.csv") in log
+
+
+# Fields that identify a patient or a spell: they stay in the fact and never reach a
+# published mart (rpt_*). Published counts are named spells_*.
+PATIENT_LEVEL_FIELDS = {
+    "apcs_ident", "pseudo_nhs_number", "admission_date", "discharge_date", "rule_age",
+    "age_at_start_of_spell", "age_at_cds_activity_date", "diagnosis_codes_all",
+    "procedure_codes_all", "dominant_procedure_code", "primary_diagnosis_code",
+}  # fmt: skip
+SUPPRESSION_THRESHOLD = 7
+
+
+def test_published_marts_hold_no_patient_level_field_or_small_number(
+    noisy_csv_project: DbtProject,
+):
+    columns = noisy_csv_project.query(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'main' and table_name like 'rpt%' order by table_name"
+    )
+    assert columns, "no published mart was built"
+    leaked = [(table, column) for table, column in columns if column in PATIENT_LEVEL_FIELDS]
+    assert not leaked, f"patient-level fields in published marts: {leaked}"
+    counts = [(table, column) for table, column in columns if column.startswith("spells")]
+    assert counts, "no published count column (named spells_*) found"
+    for table, column in counts:
+        [(small,)] = noisy_csv_project.query(
+            f'select count(*) from main."{table}" '
+            f'where "{column}" between 1 and {SUPPRESSION_THRESHOLD}'
+        )
+        assert small == 0, f"{table}.{column} publishes {small} counts from 1 to 7"
