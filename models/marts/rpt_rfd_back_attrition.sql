@@ -16,20 +16,12 @@ attrition as (
     group by financial_year, step_number, criterion
 ),
 
-suppression_order as (
-    select
-        attrition.*,
-        count(case when {{ is_small_number('attrition.spells_removed') }} then 1 end)
-            over (partition by attrition.financial_year) as small_removed_counts_in_year,
-        row_number() over (
-            partition by attrition.financial_year
-            order by
-                case when attrition.spells_removed > {{ var('disclosure_suppression_threshold') }} then 0 else 1 end,
-                attrition.spells_removed,
-                attrition.step_number
-        ) as order_of_next_smallest_removed
-    from attrition
-),
+{{ disclosure_suppression_ctes(
+    'attrition',
+    'spells_removed',
+    ['financial_year', 'step_number', 'criterion', 'spells_remaining', 'spells_removed'],
+    [(['financial_year'], ['step_number'])]
+) }},
 
 published as (
     select
@@ -38,11 +30,9 @@ published as (
         criterion,
         {{ disclosure_controlled_count('spells_remaining') }} as spells_remaining,
         case
-            when small_removed_counts_in_year = 1 and order_of_next_smallest_removed = 1
-                then null
-            else {{ disclosure_controlled_count('spells_removed') }}
+            when is_suppressed = 0 then {{ disclosure_controlled_count('spells_removed') }}
         end as spells_removed
-    from suppression_order
+    from suppressed
 )
 
 select * from published
