@@ -1,0 +1,25 @@
+{#- Reporting dimensions shared by the activity outputs. -#}
+
+{#- The quarter of the financial year (1 = April to June ... 4 = January to March) of an
+    activity month written `YYYYMM`; NULL for any other text. -#}
+{% macro financial_quarter(activity_month) -%}
+    {%- set month = 'substring(' ~ activity_month ~ ', 5, 2)' -%}
+    case
+        when {{ month }} in ('04', '05', '06') then 1
+        when {{ month }} in ('07', '08', '09') then 2
+        when {{ month }} in ('10', '11', '12') then 3
+        when {{ month }} in ('01', '02', '03') then 4
+    end
+{%- endmacro %}
+
+{#- The five-year age band of the European Standard Population 2013 an age falls in (`0-4`
+    ... `85-89`, `90+`), or `unknown` for a NULL or out-of-range age (7001 to 7007 are
+    infants' codes, 999 not known). -#}
+{% macro age_band(age) -%}
+    {%- set lower = '(' ~ age ~ ' - ' ~ age ~ ' % 5)' -%}
+    case
+        when {{ age }} is null or {{ age }} < 0 or {{ age }} > 150 then 'unknown'
+        when {{ age }} >= 90 then '90+'
+        else {{ dbt.concat([as_text(lower), "'-'", as_text(lower ~ ' + 4')]) }}
+    end
+{%- endmacro %}
