@@ -26,81 +26,74 @@
     case when {{ is_small_number(count) }} then 1 else 0 end
 {%- endmacro %}
 
-{#- Secondary suppression. The cells of one group (`partition_by`, a list of columns) add up
-    to a published total, so when exactly one of them is suppressed it could be recovered by
-    subtraction. This is 1 on the cell to suppress as well, the smallest non-zero count not
-    yet suppressed (ties broken by `order_by`), and 0 elsewhere; `is_suppressed` is the
-    cell's 0/1 suppression so far. Windowed: it goes in a CTE's select list. -#}
-{% macro secondary_suppression(count, is_suppressed, partition_by, order_by) -%}
-    {%- set group = 'partition by ' ~ (partition_by | join(', ')) -%}
-    case
-        when
-            sum({{ is_suppressed }}) over ({{ group }}) = 1
-            and {{ is_suppressed }} = 0
-            and {{ count }} > 0
-            and row_number() over (
-                {{ group }}
-                order by
-                    case when {{ is_suppressed }} = 0 and {{ count }} > 0 then 0 else 1 end,
-                    {{ count }},
-                    {{ order_by | join(', ') }}
-            ) = 1
-            then 1
-        else 0
-    end
-{%- endmacro %}
-
-{#- CTEs that suppress the cells of `relation` (one row per cell, with the columns
-    `cell_columns`, among them the count `count`): primary suppression, then secondary
-    suppression in every grouping of `groupings` (pairs of partition columns and tie-break
-    columns) where cells add up to a published total. A cell suppressed in one grouping can
-    leave a single suppressed cell in another, so the groupings are applied together, round
-    after round (var `disclosure_secondary_suppression_rounds`); the last CTE, `suppressed`,
-    has the cell columns and `is_suppressed` (0 or 1). A data test on the mart should prove
-    that no grouping is left with exactly one suppressed cell. -#}
-{% macro disclosure_suppression_ctes(relation, count, cell_columns, groupings) -%}
+{#- Secondary suppression, as CTEs. `cells` has one row per published cell: `cell_id` and the
+    count `count`. `cell_groups` says which groups of cells add up to a published total (the
+    total among them, when it is a cell): one row per cell and group it belongs to, the group
+    named by `group_columns`; every cell must be in at least one group. Primary suppression
+    comes first. Then, whenever exactly one
+    cell of a group is suppressed, subtraction would recover it, so the group's smallest
+    non-zero cell not yet suppressed is suppressed as well (ties by `cell_id`). That can leave
+    a lone suppressed cell in another group, so this repeats for var
+    `disclosure_secondary_suppression_rounds` rounds; a data test on the mart should prove no
+    group is left with exactly one. The last CTE, `suppressed`, has `cell_id` and
+    `is_suppressed` (0 or 1). -#}
+{% macro disclosure_suppression_ctes(cells, count, cell_groups, group_columns) -%}
     {%- set rounds = var('disclosure_secondary_suppression_rounds') -%}
+    {%- set group_partition = 'partition by ' ~ (group_columns | join(', ')) -%}
 suppression_round_0 as (
     select
-        {%- for column in cell_columns %}
-        {{ relation }}.{{ column }},
-        {%- endfor %}
-        {{ primary_suppression(relation ~ '.' ~ count) }} as is_suppressed
-    from {{ relation }}
+        {{ cells }}.cell_id,
+        {{ cells }}.{{ count }} as cell_count,
+        {{ primary_suppression(cells ~ '.' ~ count) }} as is_suppressed
+    from {{ cells }}
 ),
     {%- for round in range(1, rounds + 1) %}
         {%- set previous = 'suppression_round_' ~ (round - 1) %}
 
+{#- Each round reads the previous one once, so an engine that inlines CTEs (Spark) gets a
+    plan that grows with the rounds, not with their powers. #}
 suppression_round_{{ round }} as (
     select
-        {%- for column in cell_columns %}
-        {{ previous }}.{{ column }},
-        {%- endfor %}
-        case
-            when {{ previous }}.is_suppressed = 1
-        {%- for partition_by, order_by in groupings %}
-            {%- set qualified = {'partition_by': [], 'order_by': []} %}
-            {%- for column in partition_by %}
-                {%- do qualified.partition_by.append(previous ~ '.' ~ column) %}
-            {%- endfor %}
-            {%- for column in order_by %}
-                {%- do qualified.order_by.append(previous ~ '.' ~ column) %}
-            {%- endfor %}
-                or {{ secondary_suppression(
-                    previous ~ '.' ~ count,
-                    previous ~ '.is_suppressed',
-                    qualified.partition_by,
-                    qualified.order_by
-                ) }} = 1
-        {%- endfor %}
-                then 1
-            else 0
-        end as is_suppressed
-    from {{ previous }}
+        by_group.cell_id,
+        by_group.cell_count,
+        max(by_group.is_suppressed) as is_suppressed
+    from (
+        select
+            {{ cell_groups }}.cell_id,
+            {{ previous }}.cell_count,
+            case
+                when {{ previous }}.is_suppressed = 1 then 1
+                when
+                    sum({{ previous }}.is_suppressed) over ({{ group_partition }}) = 1
+                    and {{ previous }}.cell_count > 0
+                    and row_number() over (
+                        {{ group_partition }}
+                        order by
+                            case
+                                when
+                                    {{ previous }}.is_suppressed = 0
+                                    and {{ previous }}.cell_count > 0
+                                    then 0
+                                else 1
+                            end,
+                            {{ previous }}.cell_count,
+                            {{ previous }}.cell_id
+                    ) = 1
+                    then 1
+                else 0
+            end as is_suppressed
+        from {{ cell_groups }}
+        inner join {{ previous }}
+            on {{ cell_groups }}.cell_id = {{ previous }}.cell_id
+    ) as by_group
+    group by by_group.cell_id, by_group.cell_count
 ),
     {%- endfor %}
 
 suppressed as (
-    select * from suppression_round_{{ rounds }}
+    select
+        cell_id,
+        is_suppressed
+    from suppression_round_{{ rounds }}
 )
 {%- endmacro %}

@@ -16,23 +16,39 @@ attrition as (
     group by financial_year, step_number, criterion
 ),
 
+numbered_attrition as (
+    select
+        attrition.*,
+        row_number() over (order by attrition.financial_year, attrition.step_number) as cell_id
+    from attrition
+),
+
+-- A year's removed counts add up to its spells screened less those flagged.
+removed_by_year as (
+    select
+        cell_id,
+        financial_year
+    from numbered_attrition
+),
+
 {{ disclosure_suppression_ctes(
-    'attrition',
-    'spells_removed',
-    ['financial_year', 'step_number', 'criterion', 'spells_remaining', 'spells_removed'],
-    [(['financial_year'], ['step_number'])]
+    'numbered_attrition', 'spells_removed', 'removed_by_year', ['financial_year']
 ) }},
 
 published as (
     select
-        financial_year,
-        step_number,
-        criterion,
-        {{ disclosure_controlled_count('spells_remaining') }} as spells_remaining,
+        numbered_attrition.financial_year,
+        numbered_attrition.step_number,
+        numbered_attrition.criterion,
+        {{ disclosure_controlled_count('numbered_attrition.spells_remaining') }}
+            as spells_remaining,
         case
-            when is_suppressed = 0 then {{ disclosure_controlled_count('spells_removed') }}
+            when suppressed.is_suppressed = 0
+                then {{ disclosure_controlled_count('numbered_attrition.spells_removed') }}
         end as spells_removed
-    from suppressed
+    from numbered_attrition
+    inner join suppressed
+        on numbered_attrition.cell_id = suppressed.cell_id
 )
 
 select * from published
