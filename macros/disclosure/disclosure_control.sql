@@ -11,12 +11,16 @@
     {{ count }} between 1 and {{ var('disclosure_suppression_threshold') }}
 {%- endmacro %}
 
-{#- `count` as published: NULL when small, else rounded to the nearest multiple of the base.
+{#- `count` as published: NULL when small, or when `is_suppressed` (a 0/1 expression, from
+    `disclosure_suppression_ctes`) is 1; else rounded to the nearest multiple of the base.
     The rounding is done in whole numbers, so it is the same on every engine. -#}
-{% macro disclosure_controlled_count(count) -%}
+{% macro disclosure_controlled_count(count, is_suppressed=none) -%}
     {%- set base = var('disclosure_rounding_base') -%}
     case
         when {{ is_small_number(count) }} then null
+        {%- if is_suppressed is not none %}
+        when {{ is_suppressed }} = 1 then null
+        {%- endif %}
         else ({{ count }} + {{ base // 2 }}) - ({{ count }} + {{ base // 2 }}) % {{ base }}
     end
 {%- endmacro %}

@@ -34,10 +34,9 @@ published as (
         numbered_cells.organisation_code,
         numbered_cells.breakdown,
         numbered_cells.breakdown_value,
-        case
-            when suppressed.is_suppressed = 0
-                then {{ disclosure_controlled_count('numbered_cells.spells_flagged') }}
-        end as spells_flagged
+        {{ disclosure_controlled_count(
+            'numbered_cells.spells_flagged', 'suppressed.is_suppressed'
+        ) }} as spells_flagged
     from numbered_cells
     inner join suppressed
         on numbered_cells.cell_id = suppressed.cell_id

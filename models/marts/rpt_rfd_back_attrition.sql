@@ -42,10 +42,9 @@ published as (
         numbered_attrition.criterion,
         {{ disclosure_controlled_count('numbered_attrition.spells_remaining') }}
             as spells_remaining,
-        case
-            when suppressed.is_suppressed = 0
-                then {{ disclosure_controlled_count('numbered_attrition.spells_removed') }}
-        end as spells_removed
+        {{ disclosure_controlled_count(
+            'numbered_attrition.spells_removed', 'suppressed.is_suppressed'
+        ) }} as spells_removed
     from numbered_attrition
     inner join suppressed
         on numbered_attrition.cell_id = suppressed.cell_id
