@@ -2,6 +2,7 @@
 -- fct_rfd_back_spells: step 0 must hold every spell, the last step the flagged spells, and
 -- each step the previous one's spells less those it removed.
 {%- set last_step = rfd_back_criteria() | length %}
+{%- set group_columns = ['financial_year', 'provider_code'] %}
 
 with
 
@@ -36,14 +37,7 @@ ends_disagree as (
         fact.provider_code
     from fact
     left join first_and_last
-        on (
-            fact.financial_year = first_and_last.financial_year
-            or (fact.financial_year is null and first_and_last.financial_year is null)
-        )
-        and (
-            fact.provider_code = first_and_last.provider_code
-            or (fact.provider_code is null and first_and_last.provider_code is null)
-        )
+        on {{ rows_match_on('fact', 'first_and_last', group_columns) }}
     where
         first_and_last.steps is null
         or first_and_last.steps <> {{ last_step + 1 }}
@@ -57,15 +51,9 @@ steps_disagree as (
         step.provider_code
     from attrition as step
     inner join attrition as previous_step
-        on (
-            step.financial_year = previous_step.financial_year
-            or (step.financial_year is null and previous_step.financial_year is null)
-        )
-        and (
-            step.provider_code = previous_step.provider_code
-            or (step.provider_code is null and previous_step.provider_code is null)
-        )
-        and step.step_number = previous_step.step_number + 1
+        on
+            {{ rows_match_on('step', 'previous_step', group_columns) }}
+            and step.step_number = previous_step.step_number + 1
     where step.spells_remaining <> previous_step.spells_remaining - step.spells_removed
 )
 
