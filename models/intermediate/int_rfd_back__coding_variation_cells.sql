@@ -1,0 +1,53 @@
+-- Every cell of the published coding variation (rpt_rfd_back_coding_variation) with its
+-- exact count of spells, numbered: by financial year and organisation (England, provider,
+-- commissioner), for every variation together (`all`) and for each. A table, so that
+-- disclosure control's rounds read it rather than recompute it.
+{{ config(materialized='table') }}
+{%- set organisations = [
+    ('england', "'ENGLAND'"),
+    ('provider', 'provider_code'),
+    ('commissioner', 'commissioner_code'),
+] %}
+{%- set variations = [('all', "'all'"), ('each', 'coding_variation')] %}
+
+with
+
+coding_variation as (
+    select * from {{ ref('int_rfd_back__coding_variation') }}
+),
+
+cells as (
+    {%- for organisation_type, organisation_code in organisations %}
+        {%- set outer_loop = loop %}
+        {%- for _, variation in variations %}
+            {%- set grouped = ['financial_year'] %}
+            {%- for dimension in [organisation_code, variation] if not dimension.startswith("'") %}
+                {%- do grouped.append(dimension) %}
+            {%- endfor %}
+            select
+                financial_year,
+                '{{ organisation_type }}' as organisation_type,
+                {{ organisation_code }} as organisation_code,
+                {{ variation }} as coding_variation,
+                count(*) as spells_coding_variation
+            from coding_variation
+            group by {{ grouped | join(', ') }}
+            {{- ' union all' if not (loop.last and outer_loop.last) }}
+        {%- endfor %}
+    {%- endfor %}
+),
+
+numbered_cells as (
+    select
+        cells.*,
+        row_number() over (
+            order by
+                coalesce(cells.financial_year, ''),
+                cells.organisation_type,
+                coalesce(cells.organisation_code, ''),
+                coalesce(cells.coding_variation, '')
+        ) as cell_id
+    from cells
+)
+
+select * from numbered_cells
