@@ -2,7 +2,9 @@
     Makes the raw APCS extract available as the `apcs` source.
 
     On DuckDB the extract is a directory of files (APCS_DATA_DIR) holding apcs and apcs_der as
-    CSV or Parquet, whichever is there. This macro, run by `on-run-start`, registers each file
+    CSV or Parquet, whichever is there, and, unless var `population_source_supplied` is false,
+    the population table commissioner_population (in POPULATION_DATA_DIR, by default the
+    extract directory). This macro, run by `on-run-start`, registers each file
     as a view in the source schema, so every model reads it through `source()` exactly as it
     would read a warehouse table. CSV is read with every column as text, so leading zeros
     survive (`02` stays `02`); staging does the casting.
@@ -31,7 +33,28 @@
             ~ ' as select * from ' ~ reader
         ) -%}
     {%- endfor -%}
+    {%- if var('population_source_supplied') -%}
+        {%- set population_schema = var('population_source_schema') or schema -%}
+        {%- set table = var('population_table') -%}
+        {%- set reader = apcs_extract_file_reader(
+            population_data_dir(), table, 'Population table',
+            'Set POPULATION_DATA_DIR to a directory holding ' ~ table ~ '.csv or ' ~ table
+            ~ '.parquet (README: Rates), or run without rates: --vars '
+            ~ "'{population_source_supplied: false}'."
+        ) -%}
+        {%- do statements.append('create schema if not exists ' ~ adapter.quote(population_schema)) -%}
+        {%- do statements.append(
+            'create or replace view ' ~ adapter.quote(population_schema) ~ '.' ~ adapter.quote(table)
+            ~ ' as select * from ' ~ reader
+        ) -%}
+    {%- endif -%}
     {{ return(statements | join(';\n')) }}
+{% endmacro %}
+
+{#- The directory holding the population file, without a trailing slash: POPULATION_DATA_DIR,
+    or the extract directory. -#}
+{% macro population_data_dir() %}
+    {{ return(env_var('POPULATION_DATA_DIR', apcs_data_dir()).rstrip('/')) }}
 {% endmacro %}
 
 {#- The extract directory, without a trailing slash. -#}
@@ -39,8 +62,10 @@
     {{ return(env_var('APCS_DATA_DIR', 'data/demo').rstrip('/')) }}
 {% endmacro %}
 
-{#- The DuckDB table function that reads one extract table: Parquet if present, else CSV. -#}
-{% macro apcs_extract_file_reader(data_dir, table) %}
+{#- The DuckDB table function that reads one extract table: Parquet if present, else CSV. When
+    neither is there, the error names the file as `described_as` and says what to do
+    (`remedy`, by default: set APCS_DATA_DIR). -#}
+{% macro apcs_extract_file_reader(data_dir, table, described_as='APCS extract', remedy=none) %}
     {%- set parquet_path = data_dir ~ '/' ~ table ~ '.parquet' -%}
     {%- set csv_path = data_dir ~ '/' ~ table ~ '.csv' -%}
     {%- set found = run_query(
@@ -56,9 +81,11 @@
         ) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "APCS extract not found: neither " ~ parquet_path ~ " nor " ~ csv_path
-            ~ " exists. Set APCS_DATA_DIR to a directory holding " ~ table ~ ".csv or "
-            ~ table ~ ".parquet (run `make build` to write the bundled demo extract)."
+            described_as ~ " not found: neither " ~ parquet_path ~ " nor " ~ csv_path
+            ~ " exists. " ~ (remedy or (
+                "Set APCS_DATA_DIR to a directory holding " ~ table ~ ".csv or " ~ table
+                ~ ".parquet (run `make build` to write the bundled demo extract)."
+            ))
         ) }}
     {%- endif -%}
 {% endmacro %}

@@ -9,6 +9,17 @@
 {{ config(materialized='table') }}
 {%- set other_criteria = rfd_back_criteria()[1:] %}
 {%- set variations_without_site_code = var('rfd_back_coding_variation_without_site_code') %}
+{#- Each other criterion as a condition on the fact's flags; the site code's is waived for the
+    variations the var lists. #}
+{%- set other_criteria_hold = [] %}
+{%- for criterion in other_criteria %}
+    {%- set holds = flag_is_set('spells.' ~ criterion.column) %}
+    {%- if criterion.column == 'has_lumbar_site_code' and variations_without_site_code %}
+        {%- set holds = '(' ~ holds ~ " or candidate_spells.coding_variation in ('"
+            ~ (variations_without_site_code | join("', '")) ~ "'))" %}
+    {%- endif %}
+    {%- do other_criteria_hold.append(holds) %}
+{%- endfor %}
 
 with
 
@@ -64,10 +75,10 @@ spells as (
         activity_month,
         provider_code,
         commissioner_code,
-        is_rfd_back,
         {%- for criterion in other_criteria %}
-            {{ criterion.column }}{{ ',' if not loop.last }}
+            {{ criterion.column }},
         {%- endfor %}
+        is_rfd_back
     from {{ ref('fct_rfd_back_spells') }}
 ),
 
@@ -91,18 +102,7 @@ coding_variation as (
             secondary_procedures.secondary_codes_in_variation = 0
             or secondary_procedures.secondary_codes_held > 0
         )
-        {%- for criterion in other_criteria %}
-            {%- if criterion.column == 'has_lumbar_site_code' and variations_without_site_code %}
-        and (
-            {{ flag_is_set('spells.' ~ criterion.column) }}
-            or candidate_spells.coding_variation in (
-                '{{ variations_without_site_code | join("', '") }}'
-            )
-        )
-            {%- else %}
-        and {{ flag_is_set('spells.' ~ criterion.column) }}
-            {%- endif %}
-        {%- endfor %}
+        and {{ other_criteria_hold | join('\n        and ') }}
 )
 
 select * from coding_variation

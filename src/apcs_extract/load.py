@@ -1,7 +1,8 @@
 """Load an extract directory (the files APCS_DATA_DIR names) into warehouse tables.
 
 For demos and tests on engines that read tables, not files: the spell table `apcs` and the
-derived table `apcs_der` are created in one schema (`apcs_extract`, the dbt var
+derived table `apcs_der` (and, when its file is there, the population table
+`commissioner_population`) are created in one schema (`apcs_extract`, the dbt var
 `apcs_source_schema`) and filled from `apcs.parquet`/`apcs_der.parquet` or, when those are
 absent, `apcs.csv`/`apcs_der.csv`. Parquet columns keep their types (bigint, integer, date,
 text), as NCDR's tables have them; CSV columns are loaded as text, as DuckDB reads them.
@@ -20,6 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from apcs_extract.population import POPULATION_TABLE
 
 TABLES = ("apcs", "apcs_der")
 
@@ -43,6 +46,18 @@ def extract_file(data_dir: Path, table: str) -> Path:
             f"APCS extract not found: neither {data_dir / (table + '.parquet')} nor {path} exists"
         )
     return path
+
+
+def extract_tables(data_dir: Path) -> list[tuple[str, Path]]:
+    """(table, file) for the extract's two tables and, when its file is there, the population
+    table the rates are per."""
+    tables = [(table, extract_file(data_dir, table)) for table in TABLES]
+    for suffix in (".parquet", ".csv"):
+        population = data_dir / f"{POPULATION_TABLE}{suffix}"
+        if population.exists():
+            tables.append((POPULATION_TABLE, population))
+            break
+    return tables
 
 
 def postgres_columns(path: Path) -> list[tuple[str, str]]:
@@ -71,15 +86,15 @@ def csv_stream(path: Path) -> io.BufferedReader | io.BytesIO:
 
 
 def load_postgres(data_dir: Path, schema: str) -> dict[str, int]:
-    """Replace `schema`.apcs and `schema`.apcs_der with the extract's rows; rows per table."""
+    """Replace `schema`.apcs, `schema`.apcs_der (and the population table, when there) with the
+    extract's rows; rows per table."""
     import psycopg2
     from psycopg2 import sql
 
     counts = {}
     with psycopg2.connect() as connection, connection.cursor() as cursor:
         cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        for table in TABLES:
-            path = extract_file(data_dir, table)
+        for table, path in extract_tables(data_dir):
             columns = postgres_columns(path)
             name = sql.Identifier(schema, table)
             cursor.execute(sql.SQL("drop table if exists {}").format(name))
@@ -128,8 +143,7 @@ def load_spark(data_dir: Path, schema: str, session) -> dict[str, int]:
     rows (Parquet tables); rows per table."""
     counts = {}
     session.sql(f"create schema if not exists {schema}")
-    for table in TABLES:
-        path = extract_file(data_dir, table)
+    for table, path in extract_tables(data_dir):
         if path.suffix == ".parquet":
             frame = session.read.parquet(str(path))
         else:

@@ -1,0 +1,72 @@
+-- Published: flagged spells per 100,000 population by financial year, for each commissioner
+-- of the population table and for England, crude and directly age-sex standardised
+-- (European Standard Population 2013), with the population they are per and its source.
+-- Disclosure control is carried to the rates (decision register D14): the count is the
+-- published one of rpt_rfd_back_activity (suppressed from 1 to 7 and by secondary
+-- suppression, else rounded to 5); the crude rate is computed from that published count, so
+-- it gives away nothing the count does not; both rates are NULL wherever the count is
+-- suppressed. Rates to one decimal place. No patient-level field.
+{{ config(enabled=var('population_source_supplied')) }}
+
+with
+
+rates as (
+    select * from {{ ref('int_rfd_back__rates') }}
+),
+
+published_counts as (
+    select
+        financial_year,
+        organisation_type,
+        organisation_code,
+        spells_flagged
+    from {{ ref('rpt_rfd_back_activity') }}
+    where
+        period_type = 'financial_year'
+        and breakdown = 'all'
+        and organisation_type in ('england', 'commissioner')
+),
+
+-- An organisation with no flagged spell has no activity cell: its count is 0, not suppressed.
+counted as (
+    select
+        rates.financial_year,
+        rates.organisation_type,
+        rates.organisation_code,
+        rates.population,
+        case
+            when published_counts.organisation_code is null then 0
+            else published_counts.spells_flagged
+        end as spells_flagged,
+        rates.standardised_rate_per_100000,
+        rates.population_source
+    from rates
+    left join published_counts
+        on
+            rates.financial_year = published_counts.financial_year
+            and rates.organisation_type = published_counts.organisation_type
+            and rates.organisation_code = published_counts.organisation_code
+),
+
+published as (
+    select
+        financial_year,
+        organisation_type,
+        organisation_code,
+        population,
+        spells_flagged,
+        round(
+            cast(
+                100000 * cast(spells_flagged as {{ dbt.type_float() }}) / nullif(population, 0)
+                as {{ dbt.type_numeric() }}
+            ),
+            1
+        ) as crude_rate_per_100000,
+        case
+            when spells_flagged is not null then round(standardised_rate_per_100000, 1)
+        end as standardised_rate_per_100000,
+        population_source
+    from counted
+)
+
+select * from published
