@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from apcs_extract import ExtractSpec, generate_chunks, write_extract_chunks
+from apcs_extract.population import POPULATION_TABLE
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
@@ -115,8 +117,10 @@ def flagged_spells(database: Path) -> int:
 
 def write_extract_without_latest_month(data_dir: Path, out_dir: Path) -> str:
     """Last month's extract: every spell but those of the latest activity month (and their
-    derived rows). Returns the month left out."""
+    derived rows), with the same population. Returns the month left out."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    population = f"{POPULATION_TABLE}.parquet"
+    shutil.copyfile(data_dir / population, out_dir / population)
     spells, derived = data_dir / "apcs.parquet", data_dir / "apcs_der.parquet"
     with duckdb.connect(config={"memory_limit": MEMORY_LIMIT}) as con:
         (latest,) = con.execute(f"select max(Der_Activity_Month) from '{spells}'").fetchone()
