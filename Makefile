@@ -15,7 +15,8 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build refresh test install install-test demo-data lint python-tests bench clean
+.PHONY: build refresh test install install-test demo-data lint python-tests bench clean docs \
+	docs-serve chromium
 
 # Everything from scratch: seeds, views, the whole fact, every test.
 build: install demo-data
@@ -26,7 +27,7 @@ build: install demo-data
 refresh: install demo-data
 	$(BIN)/dbt build
 
-test: install-test build lint python-tests
+test: install-test build docs lint chromium python-tests
 
 # The DuckDB run needs only the project; the tests add the linters, pytest, the adapters of
 # the engines they run (PostgreSQL, Spark with pyspark) and of those they compile for (SQL
@@ -57,6 +58,28 @@ demo-data: $(DEMO_DIR)/apcs.csv
 
 $(DEMO_DIR)/apcs.csv: $(BIN)/.installed $(wildcard src/apcs_extract/*.py)
 	$(BIN)/apcs-extract --spells $(DEMO_SPELLS) --seed $(DEMO_SEED) --format csv --out $(DEMO_DIR)
+
+# The docs site, offline. The code-list catalogue (docs/code_list_catalogue.md) is rewritten
+# from the seeds and the lineage graph, then dbt writes the site to $(DOCS_DIR): index.html
+# with manifest.json and catalog.json, and static_index.html, one file holding everything,
+# to open from disk or share. The catalog describes the built tables, so this builds first.
+DOCS_DIR := target/docs
+DOCS_PORT ?= 8080
+docs: build
+	$(BIN)/dbt parse --target-path $(DOCS_DIR) --quiet
+	$(BIN)/python -m rfd_back_docs.code_list_catalogue \
+		--manifest $(DOCS_DIR)/manifest.json --out docs/code_list_catalogue.md
+	$(BIN)/dbt docs generate --static --target-path $(DOCS_DIR)
+
+# Serve the site on http://127.0.0.1:$(DOCS_PORT) (Ctrl-C stops it).
+docs-serve: docs
+	$(BIN)/dbt docs serve --target-path $(DOCS_DIR) --host 127.0.0.1 --port $(DOCS_PORT) \
+		--no-browser
+
+# The browser the docs test drives: Debian's Chromium, never a downloaded one.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium \
+		|| (apt-get update -q && apt-get install -y -q chromium)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Documentation helpers for the dbt project: the code-list catalogue of the docs site."""

@@ -1,0 +1,229 @@
+"""The docs site: complete, with the code lists in the lineage, and working in a browser.
+
+The site is generated through dbtRunner (`dbt docs generate --static`) on a small extract the
+project was built on. The browser test serves it on localhost and drives Debian's Chromium
+headless through Playwright (no browser download); its screenshot is saved under
+target/test-output.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from conftest import PROJECT_DIR, DbtProject, read_extract, write_test_extract
+
+from rfd_back_docs.code_list_catalogue import catalogue
+
+SCREENSHOT_DIR = PROJECT_DIR / "target" / "test-output"
+PACKAGE = "rfd_back"
+FACT = f"model.{PACKAGE}.fct_rfd_back_spells"
+CRITERIA = [
+    "has_rfd_dominant_procedure",
+    "has_lumbar_site_code",
+    "has_back_pain_primary_diagnosis",
+    "is_age_in_range",
+    "is_non_emergency_admission",
+    "has_no_cancer_diagnosis",
+    "is_not_private_patient",
+]
+DOCS_BLOCKS = [
+    "__overview__",
+    "rfd_back_rule",
+    *(f"criterion_{criterion}" for criterion in CRITERIA),
+    "code_list_provenance",
+    "code_list_catalogue",
+    "decision_register",
+]
+CODE_COLUMNS = {
+    "rfd_back_code_list": ["code"],
+    "rfd_back_diagnosis_exclusion_ranges": ["range_start", "range_end"],
+}
+
+
+@pytest.fixture(scope="module")
+def docs_site(tmp_path_factory) -> DbtProject:
+    """The project built (without its tests) on a small extract, and its docs generated."""
+    work_dir = tmp_path_factory.mktemp("docs_site")
+    project = DbtProject(work_dir=work_dir, data_dir=work_dir / "extract")
+    write_test_extract(project.data_dir, "csv", noisy=False, spells=5_000)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        built = project.invoke(
+            "build", "--exclude-resource-type", "test", "unit_test", monkeypatch=monkeypatch
+        )
+        assert built.success, f"dbt build failed: {built.exception}"
+        generated = project.invoke("docs", "generate", "--static", monkeypatch=monkeypatch)
+        assert generated.success, f"dbt docs generate failed: {generated.exception}"
+    return project
+
+
+@pytest.fixture(scope="module")
+def manifest(docs_site: DbtProject) -> dict:
+    return json.loads((docs_site.work_dir / "target" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def catalog(docs_site: DbtProject) -> dict:
+    return json.loads((docs_site.work_dir / "target" / "catalog.json").read_text())
+
+
+def project_nodes(manifest: dict, *resource_types: str) -> list[dict]:
+    every = [
+        *manifest["nodes"].values(),
+        *manifest["sources"].values(),
+        *manifest["exposures"].values(),
+    ]
+    return [
+        node
+        for node in every
+        if node["package_name"] == PACKAGE and node["resource_type"] in resource_types
+    ]
+
+
+def test_every_resource_and_column_is_documented(manifest: dict, catalog: dict):
+    undocumented = []
+    for node in project_nodes(manifest, "model", "seed", "source", "exposure", "analysis"):
+        if not node["description"].strip():
+            undocumented.append(node["unique_id"])
+        for column, properties in node.get("columns", {}).items():
+            if not properties["description"].strip():
+                undocumented.append(f"{node['unique_id']}.{column}")
+    for macro in manifest["macros"].values():
+        if macro["package_name"] == PACKAGE and not macro["description"].strip():
+            undocumented.append(macro["unique_id"])
+    # Every column the built tables really have, not only those the YAML names.
+    for unique_id, table in {**catalog["nodes"], **catalog["sources"]}.items():
+        node = manifest["nodes"].get(unique_id) or manifest["sources"][unique_id]
+        documented = {
+            name.lower() for name, column in node["columns"].items() if column["description"]
+        }
+        undocumented += [
+            f"{unique_id}.{name}" for name in table["columns"] if name.lower() not in documented
+        ]
+    assert not undocumented, f"undocumented: {undocumented}"
+    missing_blocks = [
+        name for name in DOCS_BLOCKS if f"doc.{PACKAGE}.{name}" not in manifest["docs"]
+    ]
+    assert not missing_blocks, f"docs blocks missing: {missing_blocks}"
+
+
+def ancestors(manifest: dict, unique_id: str) -> set[str]:
+    seen, stack = set(), [unique_id]
+    while stack:
+        for parent in manifest["parent_map"].get(stack.pop(), []):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def code_list_seeds(manifest: dict) -> list[dict]:
+    seeds = [
+        node for node in project_nodes(manifest, "seed") if node["config"]["meta"].get("code_list")
+    ]
+    assert {seed["name"] for seed in seeds} == set(CODE_COLUMNS), "the code-list seeds changed"
+    return seeds
+
+
+def test_every_code_list_feeds_the_fact_and_the_published_marts(manifest: dict):
+    outputs = [FACT] + [
+        node["unique_id"]
+        for node in project_nodes(manifest, "model")
+        if node["name"].startswith("rpt_")
+    ]
+    assert len(outputs) >= 5, outputs
+    missing = [
+        (seed["name"], output)
+        for seed in code_list_seeds(manifest)
+        for output in outputs
+        if seed["unique_id"] not in ancestors(manifest, output)
+    ]
+    assert not missing, f"code lists not in the lineage of: {missing}"
+
+
+def test_code_lists_and_their_code_columns_link_to_the_coding_system(manifest: dict):
+    for seed in code_list_seeds(manifest):
+        links = seed["config"]["meta"]["coding_systems"]
+        assert links and all(url.startswith("https://") for url in links.values()), seed["name"]
+        for column in CODE_COLUMNS[seed["name"]]:
+            column_links = seed["columns"][column]["config"]["meta"]["coding_systems"]
+            assert column_links and set(column_links) <= set(links), (seed["name"], column)
+
+
+def test_code_list_catalogue_is_current(manifest: dict):
+    written = (PROJECT_DIR / "docs" / "code_list_catalogue.md").read_text()
+    assert written == catalogue(manifest), (
+        "docs/code_list_catalogue.md is out of date: run make docs"
+    )
+    for code in ("V485", "Z993", "M545", "Y114", "A573", "D37-D48"):
+        assert f"| {code} |" in written
+
+
+def test_docs_site_holds_no_row_level_data(docs_site: DbtProject):
+    site = (docs_site.work_dir / "target" / "static_index.html").read_text()
+    spells, _ = read_extract(docs_site.data_dir)
+    for spell in spells[:200]:
+        for field in ("Der_Pseudo_NHS_Number", "APCS_Ident"):
+            assert str(spell[field]) not in site, f"{field} {spell[field]} is in the docs site"
+
+
+@pytest.fixture
+def served_site(docs_site: DbtProject) -> Iterator[str]:
+    """The generated site served on localhost, as `make docs-serve` does."""
+    handler = functools.partial(_QuietHandler, directory=str(docs_site.work_dir / "target"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/static_index.html"
+    finally:
+        server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_lineage_graph_shows_the_code_lists_in_a_browser(served_site: str, manifest: dict):
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed (make test installs it)"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOT_DIR / "docs_fct_rfd_back_spells_lineage.png"
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{served_site}#!/model/{FACT}")
+            page.wait_for_selector("h1:has-text('fct_rfd_back_spells')", timeout=60_000)
+            page.click("a[title='View Lineage Graph']")
+            page.wait_for_function(
+                "() => angular.element(document.body).injector().get('graph')"
+                ".graph.elements.length > 0",
+                timeout=60_000,
+            )
+            page.click("a[title='View Fullscreen']")
+            page.wait_for_timeout(1_500)
+            nodes = page.evaluate(
+                "() => angular.element(document.body).injector().get('graph').graph.elements"
+                ".filter(element => element.group === 'nodes').map(element => element.data.id)"
+            )
+            page.screenshot(path=str(screenshot))
+        finally:
+            browser.close()
+    assert not errors, f"the docs page raised: {errors}"
+    seeds = {seed["unique_id"] for seed in code_list_seeds(manifest)}
+    assert FACT in nodes
+    assert seeds <= set(nodes), (
+        f"code-list seeds missing from the lineage graph: {seeds - set(nodes)}"
+    )
+    assert screenshot.stat().st_size > 10_000
