@@ -71,7 +71,8 @@ TSQL_MISSING_TOKENS = {"DPIPE", "LIMIT", "ILIKE", "QUALIFY", "DCOLON", "TRUE", "
 # here (chr, length, regexp_like, string_split...) fails the test until checked and added.
 TSQL_FUNCTIONS = {
     "avg", "cast", "char", "coalesce", "concat", "count", "isnull", "left", "len", "lower",
-    "max", "min", "replace", "row_number", "substring", "sum", "trim", "try_convert", "upper",
+    "max", "min", "nullif", "replace", "round", "row_number", "substring", "sum", "trim",
+    "try_convert", "upper",
 }  # fmt: skip
 OPENING_KEYWORDS = {
     "ALIAS", "ALL", "AND", "BETWEEN", "DISTINCT", "ELSE", "EXISTS", "FROM", "IN", "IS", "JOIN",
