@@ -72,17 +72,36 @@
         "select file from glob('" ~ parquet_path ~ "') union all select file from glob('"
         ~ csv_path ~ "')"
     ).columns[0].values() -%}
-    {%- if parquet_path in found -%}
-        {{ return("read_parquet('" ~ parquet_path ~ "')") }}
-    {%- elif csv_path in found -%}
-        {{ return(
-            "read_csv('" ~ csv_path ~ "', header = true, all_varchar = true, delim = ',',"
-            ~ " quote = '\"', escape = '\"')"
-        ) }}
+    {%- if parquet_path in found or csv_path in found -%}
+        {%- if parquet_path in found -%}
+            {%- set reader = "read_parquet('" ~ parquet_path ~ "')" -%}
+        {%- else -%}
+            {%- set reader = "read_csv('" ~ csv_path ~ "', header = true, all_varchar = true,"
+                ~ " delim = ',', quote = '\"', escape = '\"')" -%}
+        {%- endif -%}
+        {#- Read the file's columns now, so an unreadable or malformed file stops the run here,
+            naming the file, rather than leaving a view on an earlier extract in place. -#}
+        {%- do run_query('describe select * from ' ~ reader) -%}
+        {{ return(reader) }}
     {%- else -%}
+        {#- Say what is there instead: no directory at all, or a file of another kind. -#}
+        {%- set directory_found = run_query(
+            "select count(*) from glob('" ~ data_dir ~ "/*')"
+        ).columns[0].values()[0] > 0 -%}
+        {%- set others = run_query(
+            "select file from glob('" ~ data_dir ~ "/" ~ table ~ ".*') order by file"
+        ).columns[0].values() -%}
+        {%- if not directory_found -%}
+            {%- set found_instead = 'The directory ' ~ data_dir ~ ' does not exist or is empty. ' -%}
+        {%- elif others -%}
+            {%- set found_instead = 'Found ' ~ others | join(', ') ~ ': only CSV (.csv) and '
+                ~ 'Parquet (.parquet) are read; export the table as one of them. ' -%}
+        {%- else -%}
+            {%- set found_instead = '' -%}
+        {%- endif -%}
         {{ exceptions.raise_compiler_error(
             described_as ~ " not found: neither " ~ parquet_path ~ " nor " ~ csv_path
-            ~ " exists. " ~ (remedy or (
+            ~ " exists. " ~ found_instead ~ (remedy or (
                 "Set APCS_DATA_DIR to a directory holding " ~ table ~ ".csv or " ~ table
                 ~ ".parquet (run `make build` to write the bundled demo extract)."
             ))
