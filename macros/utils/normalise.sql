@@ -193,3 +193,8 @@
 {% macro synapse__safe_cast_from_text(expression, data_type) -%}
     {{ sqlserver__safe_cast_from_text(expression, data_type) }}
 {%- endmacro %}
+
+{#- A predicate true where `text` holds `character` (both SQL expressions). -#}
+{% macro rfd_back_text_holds(text, character) -%}
+    {{ dbt.position(character, text) }} > 0
+{%- endmacro %}

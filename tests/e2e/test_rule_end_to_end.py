@@ -78,6 +78,34 @@ def test_canonical_extract_needs_no_normalisation(canonical_parquet_project: Dbt
     compare_with_sql_server(canonical_parquet_project, normalise=False)
 
 
+def test_noisy_extract_is_reported_and_reconciled(noisy_csv_project: DbtProject):
+    """The noisy extract's malformed values are each reported (the generator writes ages that
+    are not whole numbers, codes of the wrong shape, derived rows with no spell), and
+    the reconciliation accounts for every row: all spells reach the fact."""
+    issues = dict(
+        noisy_csv_project.query(
+            "select issue, count(*) from main.int_apcs__data_quality_issues group by issue"
+        )
+    )
+    for issue in ("not_a_whole_number", "wrong_shape", "no_spell", "no_derived_record"):
+        assert issues.get(issue, 0) > 0, f"no {issue} reported: {issues}"
+    spells, derived = read_extract(noisy_csv_project.data_dir)
+    reconciliation = {
+        row[0]: row[1:]
+        for row in noisy_csv_project.query(
+            "select source_table, rows_in, rows_out, spells_flagged, issues_found "
+            "from main.int_apcs__reconciliation"
+        )
+    }
+    [(flagged,)] = noisy_csv_project.query(
+        "select count(*) from main.fct_rfd_back_spells where is_rfd_back"
+    )
+    assert reconciliation["apcs"][:3] == (len(spells), len(spells), flagged)
+    # The noisy extract's 25 derived rows with no spell are read but join no spell.
+    assert reconciliation["apcs_der"][:2] == (len(derived), len(derived) - 25)
+    assert sum(row[3] for row in reconciliation.values()) == sum(issues.values())
+
+
 @contextmanager
 def rebuilt_with(project: DbtProject, variables: str, selection: str, monkeypatch):
     """Rebuild `selection` whole with `variables`, then put the defaults back."""

@@ -10,7 +10,11 @@ renamed as (
     select
         {{ safe_cast_from_text('apcs_ident', 'bigint') }} as apcs_ident,
         {{ normalise_code('spell_dominant_procedure') }} as dominant_procedure_code,
-        {{ normalise_code('spell_primary_diagnosis') }} as primary_diagnosis_code
+        {{ normalise_code('spell_primary_diagnosis') }} as primary_diagnosis_code,
+        -- As recorded, for the data-quality report only.
+        {{ as_text('apcs_ident') }} as apcs_ident_as_recorded,
+        {{ as_text('spell_dominant_procedure') }} as dominant_procedure_as_recorded,
+        {{ as_text('spell_primary_diagnosis') }} as primary_diagnosis_as_recorded
     from source
 )
 

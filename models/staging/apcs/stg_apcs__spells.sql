@@ -25,7 +25,16 @@ renamed as (
         {{ normalise_category('administrative_category') }} as administrative_category,
         {{ normalise_category('patient_classification') }} as patient_classification,
         {{ normalise_code('der_diagnosis_all') }} as diagnosis_codes_all,
-        {{ normalise_code('der_procedure_all') }} as procedure_codes_all
+        {{ normalise_code('der_procedure_all') }} as procedure_codes_all,
+        -- As recorded, for the data-quality report only: what a cast turned into NULL, and
+        -- what normalisation took out.
+        {{ as_text('apcs_ident') }} as apcs_ident_as_recorded,
+        {{ as_text('admission_date') }} as admission_date_as_recorded,
+        {{ as_text('discharge_date') }} as discharge_date_as_recorded,
+        {{ as_text('age_at_start_of_spell_sus') }} as age_at_start_of_spell_as_recorded,
+        {{ as_text('der_age_at_cds_activity_date') }} as age_at_cds_activity_date_as_recorded,
+        {{ as_text('der_diagnosis_all') }} as diagnosis_codes_all_as_recorded,
+        {{ as_text('der_procedure_all') }} as procedure_codes_all_as_recorded
     from source
 )
 
