@@ -1,0 +1,251 @@
+"""Property-based: extracts full of adversarial values still build, keep every spell once, and
+flag each spell exactly as a plain-Python implementation of the project's rule does.
+
+The implementation below is the rule as the project documents it, not the T-SQL literal
+(`sql_server_rule.py` is that): codes compared without case, spaces, tabs, line breaks or
+dots (D5); site codes and excluded categories matched as whole codes, or a code's first three
+characters, in lists split on `|` and `,` (D3); a number that is not 1 to 9 digits read as
+NULL. Values come from the code lists, their near neighbours, and text no extract should
+hold: quotes, separators, line breaks, unicode, very long strings, NULLs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pytest
+from conftest import DbtProject
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+DOMINANT_PROCEDURES = {"V485", "V487"}
+SITE_CODES = {"Z675", "Z676", "Z677", "Z993"}
+PRIMARY_DIAGNOSES = {"M512", "M518", "M519", "M545", "M549"}
+EXCLUDED_CATEGORIES = (
+    {f"C{number:02d}" for number in range(100)}
+    | {f"D0{digit}" for digit in range(10)}
+    | {f"D{number}" for number in range(37, 49)}
+)
+REASONS = [
+    "dominant_procedure",
+    "site_code",
+    "primary_diagnosis",
+    "age",
+    "emergency_admission",
+    "cancer_diagnosis",
+    "private_patient",
+]
+WHITE_SPACE = " \t\n\r"
+
+# Codes of the rule, near misses, and codes that are no codes at all.
+CODES = sorted(DOMINANT_PROCEDURES | SITE_CODES | PRIMARY_DIAGNOSES) + [
+    "V486", "Z674", "Z994", "M544", "C509", "D099", "D100", "D370", "D489", "D499", "C97X",
+    "B999", "Y114", "A573", "M5", "Z67", "XZ675",
+]  # fmt: skip
+ODD_TEXT = st.text(
+    alphabet=st.sampled_from(list("\"',|;.- \t\n\r|éΩ中４🙂\\") + list("aZ09")), max_size=12
+)
+
+
+def formatted(code: str) -> st.SearchStrategy[str]:
+    """A code as a careless export might write it."""
+    return st.sampled_from(
+        [code, code.lower(), f"{code[:3]}.{code[3:]}", f" {code} ", f"{code}\t", f"\n{code}"]
+    )
+
+
+CODE = st.one_of(st.sampled_from(CODES).flatmap(formatted), ODD_TEXT)
+CODE_LIST = st.lists(st.lists(CODE, min_size=1, max_size=4), min_size=1, max_size=3).map(
+    lambda episodes: "||" + "||".join(",".join(codes) for codes in episodes)
+)
+AGE = st.one_of(
+    st.sampled_from(["18", "121", "7001", "999"]),
+    st.sampled_from(["18", "121", "19", "120", " 50 ", "18.5", "1e2"]),
+    st.sampled_from(["forty", "٤٥", "１９", "-1", "0045", "1234567890"]),
+    ODD_TEXT,
+)
+CATEGORY = st.one_of(
+    st.sampled_from(["11", "12", "21", "2A", " 28", "31", "01", "02", " 02\t", "2", "99"]),
+    ODD_TEXT,
+)
+LONG_TEXT = st.integers(5_000, 20_000).map(lambda length: "Z675," * (length // 5))
+
+
+def maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.none(), strategy)
+
+
+def mostly(good: st.SearchStrategy, bad: st.SearchStrategy, odds: int = 4) -> st.SearchStrategy:
+    """A value that meets its criterion but once in `odds` times, so that many spells reach
+    the later criteria (or are flagged) and every criterion is tested, not only the first."""
+    return st.integers(1, odds).flatmap(lambda draw: maybe(bad) if draw == odds else good)
+
+
+def code_list_holding(wanted: list[str]) -> st.SearchStrategy[str]:
+    """A code list with one of `wanted` somewhere among other codes."""
+    return st.tuples(CODE_LIST, st.sampled_from(wanted).flatmap(formatted)).map(
+        lambda pair: f"{pair[0]},{pair[1]}"
+    )
+
+
+SPELL = st.fixed_dictionaries(
+    {
+        "Der_Diagnosis_All": mostly(
+            st.sampled_from(["||M545", "||M545,I10X", "||m54.5 , e119"]),
+            st.one_of(CODE_LIST, LONG_TEXT),
+        ),
+        "Der_Procedure_All": mostly(
+            code_list_holding(sorted(SITE_CODES)), st.one_of(CODE_LIST, LONG_TEXT)
+        ),
+        "Age_At_Start_of_Spell_SUS": mostly(st.sampled_from(["45", " 19", "120"]), AGE, 2),
+        "Der_Age_at_CDS_Activity_Date": maybe(AGE),
+        "Admission_Method": mostly(st.sampled_from(["11", "12 ", "31"]), CATEGORY),
+        "Administrative_Category": mostly(st.sampled_from(["01", " 03"]), CATEGORY),
+        "Sex": maybe(st.sampled_from(["1", "2", "9", "x", "'"])),
+    }
+)
+DERIVED = st.fixed_dictionaries(
+    {
+        "Spell_Dominant_Procedure": mostly(
+            st.sampled_from(sorted(DOMINANT_PROCEDURES)).flatmap(formatted), CODE
+        ),
+        "Spell_Primary_Diagnosis": mostly(
+            st.sampled_from(sorted(PRIMARY_DIAGNOSES)).flatmap(formatted), CODE
+        ),
+    }
+)
+EXTRACT = st.lists(st.tuples(SPELL, mostly(DERIVED, st.none())), min_size=20, max_size=60)
+
+
+def code(value: str | None) -> str | None:
+    return None if value is None else re.sub(r"[ \t\n\r.]", "", value).upper()
+
+
+def whole_number(value: str | None) -> int | None:
+    text = None if value is None else value.strip(WHITE_SPACE)
+    return int(text) if text is not None and re.fullmatch("[0-9]{1,9}", text) else None
+
+
+def category(value: str | None) -> str | None:
+    return None if value is None else value.strip(WHITE_SPACE).upper()
+
+
+def listed(codes: str | None) -> list[str]:
+    return [] if codes is None else re.split(r"[|,]", codes)
+
+
+def expected(spell: dict, derived: dict | None) -> tuple[bool, str | None]:
+    """(is_rfd_back, exclusion_reason), as the project's rule defines them. In a CSV extract
+    an empty field is NULL."""
+    spell = {key: None if value == "" else value for key, value in spell.items()}
+    if derived is not None:
+        derived = {key: None if value == "" else value for key, value in derived.items()}
+    dominant = code(derived["Spell_Dominant_Procedure"]) if derived else None
+    primary = code(derived["Spell_Primary_Diagnosis"]) if derived else None
+    diagnoses = code(spell["Der_Diagnosis_All"])
+    age = whole_number(spell["Age_At_Start_of_Spell_SUS"])
+    if age is None:
+        age = whole_number(spell["Der_Age_at_CDS_Activity_Date"])
+    method = category(spell["Admission_Method"])
+    administrative = category(spell["Administrative_Category"])
+    met = [
+        dominant is not None and dominant[:4] in DOMINANT_PROCEDURES,
+        any(item in SITE_CODES for item in listed(code(spell["Der_Procedure_All"]))),
+        primary is not None and primary[:4] in PRIMARY_DIAGNOSES,
+        age is not None and 19 <= age <= 120,
+        method is not None and not method.startswith("2"),
+        diagnoses is not None
+        and not any(item[:3] in EXCLUDED_CATEGORIES for item in listed(diagnoses)),
+        administrative is not None and administrative != "02",
+    ]
+    for is_met, reason in zip(met, REASONS, strict=True):
+        if not is_met:
+            return False, reason
+    return True, None
+
+
+def write_extract(directory: Path, extract: list[tuple[dict, dict | None]]) -> None:
+    """The extract as CSV, quoted where needed, as NCDR exports are; a NULL is an empty
+    unquoted field. Every other column holds a plain value."""
+    directory.mkdir(parents=True, exist_ok=True)
+    spells = [
+        {
+            "APCS_Ident": str(ident),
+            "Der_Pseudo_NHS_Number": "9000000000",
+            "Admission_Date": "2023-06-01",
+            "Discharge_Date": "2023-06-02",
+            "Der_Financial_Year": "2023/24",
+            "Der_Activity_Month": "202306",
+            "Der_Provider_Code": "RXX",
+            "Der_Provider_Site_Code": "RXX01",
+            "Der_Commissioner_Code": "99A",
+            "Patient_Classification": "2",
+            **spell,
+        }
+        for ident, (spell, _) in enumerate(extract, start=1)
+    ]
+    derived = [
+        {"APCS_Ident": str(ident), **row}
+        for ident, (_, row) in enumerate(extract, start=1)
+        if row is not None
+    ]
+    options = pa_csv.WriteOptions(quoting_style="needed")
+    for name, rows, columns in [
+        ("apcs", spells, list(spells[0])),
+        (
+            "apcs_der",
+            derived,
+            ["APCS_Ident", "Spell_Dominant_Procedure", "Spell_Primary_Diagnosis"],
+        ),
+    ]:
+        table = pa.table(
+            {column: pa.array([row[column] for row in rows], pa.string()) for column in columns}
+        )
+        pa_csv.write_csv(table, directory / f"{name}.csv", write_options=options)
+
+
+@pytest.fixture(scope="module")
+def work_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("adversarial")
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(extract=EXTRACT)
+def test_adversarial_extract_builds_and_flags_as_the_rule_says(extract, work_root: Path):
+    directory = work_root / f"extract_{abs(hash(repr(extract)))}"
+    write_extract(directory / "data", extract)
+    project = DbtProject(work_dir=directory, data_dir=directory / "data")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = project.invoke(
+            "build",
+            "--select",
+            "+fct_rfd_back_spells",
+            "--indirect-selection",
+            "cautious",
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            "{population_source_supplied: false}",
+            monkeypatch=monkeypatch,
+        )
+    assert result.success, f"dbt build failed: {result.exception}"
+    rows = project.query(
+        "select apcs_ident, is_rfd_back, exclusion_reason from main.fct_rfd_back_spells"
+    )
+    idents = [ident for ident, _, _ in rows]
+    assert sorted(idents) == list(range(1, len(extract) + 1)), "a spell was lost or repeated"
+    actual = {ident: (flag, reason) for ident, flag, reason in rows}
+    mismatches = [
+        (ident, actual[ident], expected(spell, derived), spell, derived)
+        for ident, (spell, derived) in enumerate(extract, start=1)
+        if actual[ident] != expected(spell, derived)
+    ]
+    assert not mismatches, f"{len(mismatches)} spells differ, e.g. {mismatches[:2]}"
