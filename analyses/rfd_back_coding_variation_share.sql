@@ -2,7 +2,6 @@
 -- published EBI count beside the published coding-variation count (V486 with Y114; A572 or
 -- A573), and the variation's share of the two together. The share is NULL where either
 -- count is suppressed; 0 spells of coding variation is a share of 0.
-{%- set rate_type = dbt.type_float() %}
 
 with
 
@@ -39,10 +38,8 @@ select
     organisation_code,
     spells_ebi_rule,
     spells_coding_variation,
-    round(cast(
-        100 * cast(spells_coding_variation as {{ rate_type }})
-        / nullif(spells_ebi_rule + spells_coding_variation, 0)
-        as {{ dbt.type_numeric() }}
-    ), 1) as coding_variation_share_percent
+    round({{ rate_per(
+        'spells_coding_variation', 'spells_ebi_rule + spells_coding_variation', 100
+    ) }}, 1) as coding_variation_share_percent
 from completed
 order by financial_year, organisation_type, organisation_code

@@ -70,11 +70,9 @@ rates as (
         catchments.provider_code,
         round(catchments.catchment_population, 0) as catchment_population,
         published_counts.spells_flagged,
-        round(cast(
-            100000 * cast(published_counts.spells_flagged as {{ rate_type }})
-            / nullif(catchments.catchment_population, 0)
-            as {{ dbt.type_numeric() }}
-        ), 1) as rate_per_100000_catchment
+        round({{ rate_per(
+            'published_counts.spells_flagged', 'catchments.catchment_population', 100000
+        ) }}, 1) as rate_per_100000_catchment
     from catchments
     inner join published_counts
         on

@@ -153,11 +153,9 @@ rates as (
         standardised.population,
         coalesce(flagged_by_organisation.spells_flagged, 0) as spells_flagged,
         standardised.spells_flagged_standardised,
-        cast(
-            100000 * cast(coalesce(flagged_by_organisation.spells_flagged, 0) as {{ rate_type }})
-            / nullif(standardised.population, 0)
-            as {{ rate_decimal }}
-        ) as crude_rate_per_100000,
+        {{ rate_per(
+            'coalesce(flagged_by_organisation.spells_flagged, 0)', 'standardised.population', 100000
+        ) }} as crude_rate_per_100000,
         cast(standardised.standardised_rate_per_100000 as {{ rate_decimal }})
             as standardised_rate_per_100000,
         standardised.population_source

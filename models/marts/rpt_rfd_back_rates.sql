@@ -55,13 +55,7 @@ published as (
         organisation_code,
         population,
         spells_flagged,
-        round(
-            cast(
-                100000 * cast(spells_flagged as {{ dbt.type_float() }}) / nullif(population, 0)
-                as {{ dbt.type_numeric() }}
-            ),
-            1
-        ) as crude_rate_per_100000,
+        round({{ rate_per('spells_flagged', 'population', 100000) }}, 1) as crude_rate_per_100000,
         case
             when spells_flagged is not null then round(standardised_rate_per_100000, 1)
         end as standardised_rate_per_100000,

@@ -20,24 +20,14 @@ import pytest
 from conftest import DbtProject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sql_server_rule import DOMINANT_PROCEDURES, PRIMARY_DIAGNOSES, REASONS
 
-DOMINANT_PROCEDURES = {"V485", "V487"}
 SITE_CODES = {"Z675", "Z676", "Z677", "Z993"}
-PRIMARY_DIAGNOSES = {"M512", "M518", "M519", "M545", "M549"}
 EXCLUDED_CATEGORIES = (
     {f"C{number:02d}" for number in range(100)}
     | {f"D0{digit}" for digit in range(10)}
     | {f"D{number}" for number in range(37, 49)}
 )
-REASONS = [
-    "dominant_procedure",
-    "site_code",
-    "primary_diagnosis",
-    "age",
-    "emergency_admission",
-    "cancer_diagnosis",
-    "private_patient",
-]
 WHITE_SPACE = " \t\n\r"
 
 # Codes of the rule, near misses, and codes that are no codes at all.
