@@ -92,18 +92,14 @@ patient_classifications as (
 
 duplicated_spells as (
     select apcs_ident
-    from spells
-    where apcs_ident is not null
-    group by apcs_ident
-    having count(*) > 1
+    from {{ ref('int_apcs__duplicated_identifiers') }}
+    where source_table = 'apcs'
 ),
 
 duplicated_derived_spells as (
     select apcs_ident
-    from derived_spells
-    where apcs_ident is not null
-    group by apcs_ident
-    having count(*) > 1
+    from {{ ref('int_apcs__duplicated_identifiers') }}
+    where source_table = 'apcs_der'
 ),
 
 spell_identifiers as (

@@ -1,8 +1,9 @@
--- What this run did with the extract, one row per source table: rows read, rows that reached
--- the fact (spells) or were joined to a spell (derived rows), spells flagged, and
--- data-quality issues found (int_apcs__data_quality_issues). Every spell reaches the fact,
--- so for `apcs` rows out equal rows in unless the fact holds other months than the extract
--- (after a refresh, its older months).
+-- What this run did with the extract, one row per source table: rows read; rows left out,
+-- by reason (no identifier that is a whole number, a second row of an identifier, a derived
+-- row with no spell); rows that reached the fact (spells) or were joined to a spell (derived
+-- rows); spells flagged; data-quality issues found (int_apcs__data_quality_issues). On a
+-- full build rows in are rows out plus the rows left out, so no row goes uncounted (decision
+-- register D17); after a refresh the fact also holds months the extract may not.
 {{ config(materialized='table') }}
 
 with
@@ -25,9 +26,17 @@ fact as (
 ),
 
 issues as (
+    -- Rows set aside: an identifier's rows beyond the first; derived rows with no spell
+    -- count once per identifier (the duplicates among them are set aside).
     select
         source_table,
-        count(*) as issues_found
+        count(*) as issues_found,
+        sum(case when issue = 'not_a_whole_number' and field = 'apcs_ident' then 1 else 0 end)
+            as rows_without_identifier,
+        sum(case when issue = 'duplicate_identifier' then 1 else 0 end)
+        - count(distinct case when issue = 'duplicate_identifier' then apcs_ident end)
+            as duplicate_rows_set_aside,
+        count(distinct case when issue = 'no_spell' then apcs_ident end) as rows_without_spell
     from {{ ref('int_apcs__data_quality_issues') }}
     group by source_table
 ),
@@ -53,6 +62,9 @@ reconciliation as (
 select
     reconciliation.source_table,
     reconciliation.rows_in,
+    coalesce(issues.rows_without_identifier, 0) as rows_without_identifier,
+    coalesce(issues.duplicate_rows_set_aside, 0) as duplicate_rows_set_aside,
+    coalesce(issues.rows_without_spell, 0) as rows_without_spell,
     reconciliation.rows_out,
     reconciliation.spells_flagged,
     coalesce(issues.issues_found, 0) as issues_found

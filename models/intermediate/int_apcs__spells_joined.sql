@@ -1,41 +1,71 @@
--- Every spell of the APCS spell table with the dominant procedure and primary diagnosis from
--- the derived table (joined one-to-one on apcs_ident). A spell with no derived row is kept,
--- with NULL derived fields; a derived row with no spell is not added.
+-- Every spell of the APCS spell table, once, with the dominant procedure and primary diagnosis
+-- from the derived table (joined one-to-one on apcs_ident). A spell with no derived row is
+-- kept, with NULL derived fields; a derived row with no spell is not added.
+--
+-- An identifier held by several rows of a table is resolved to one row, the same whatever the
+-- order of the file (decision register D17): in the spell table the latest version (latest
+-- activity month, then discharge date, then admission date), in the derived table the row
+-- with the dominant procedure and primary diagnosis that sort first; every other column
+-- breaks a remaining tie, NULLs last. A row whose identifier is not a whole number cannot be
+-- told apart or joined, and is left out. All of these are listed in
+-- int_apcs__data_quality_issues and counted in int_apcs__reconciliation.
+--
+-- Only the identifiers int_apcs__duplicated_identifiers lists are ranked; the other rows pass
+-- straight through. Each table is written out where it is read rather than as a CTE read
+-- twice, which DuckDB would hold in memory whole.
+{%- set spell_columns = [
+    'apcs_ident', 'pseudo_nhs_number', 'admission_date', 'discharge_date', 'financial_year',
+    'activity_month', 'provider_code', 'provider_site_code', 'commissioner_code',
+    'age_at_start_of_spell', 'age_at_cds_activity_date', 'sex', 'admission_method',
+    'administrative_category', 'patient_classification', 'diagnosis_codes_all',
+    'procedure_codes_all'
+] %}
+{%- set derived_columns = ['apcs_ident', 'dominant_procedure_code', 'primary_diagnosis_code'] %}
+{%- set spell_version_order = latest_first_order(
+    ['activity_month', 'discharge_date', 'admission_date'],
+    spell_columns | reject('in', ['apcs_ident', 'activity_month', 'discharge_date', 'admission_date']) | list
+) %}
+{%- set derived_version_order = latest_first_order([], ['dominant_procedure_code', 'primary_diagnosis_code']) %}
+
 with
 
-spells as (
-    select * from {{ ref('stg_apcs__spells') }}
+duplicated_spell_identifiers as (
+    select apcs_ident
+    from {{ ref('int_apcs__duplicated_identifiers') }}
+    where source_table = 'apcs'
 ),
 
-derived_spells as (
-    select * from {{ ref('stg_apcs__derived_spells') }}
+duplicated_derived_identifiers as (
+    select apcs_ident
+    from {{ ref('int_apcs__duplicated_identifiers') }}
+    where source_table = 'apcs_der'
+),
+
+spells_once as (
+    {{ one_row_per_key(
+        ref('stg_apcs__spells'), 'spells', 'apcs_ident', 'duplicated_spell_identifiers',
+        spell_columns, spell_version_order
+    ) }}
+),
+
+derived_spells_once as (
+    {{ one_row_per_key(
+        ref('stg_apcs__derived_spells'), 'derived_spells', 'apcs_ident',
+        'duplicated_derived_identifiers', derived_columns, derived_version_order
+    ) }}
 ),
 
 joined as (
     select
-        spells.apcs_ident,
-        spells.pseudo_nhs_number,
-        spells.admission_date,
-        spells.discharge_date,
-        spells.financial_year,
-        spells.activity_month,
-        spells.provider_code,
-        spells.provider_site_code,
-        spells.commissioner_code,
-        spells.age_at_start_of_spell,
-        spells.age_at_cds_activity_date,
-        spells.sex,
-        spells.admission_method,
-        spells.administrative_category,
-        spells.patient_classification,
-        spells.diagnosis_codes_all,
-        spells.procedure_codes_all,
-        derived_spells.dominant_procedure_code,
-        derived_spells.primary_diagnosis_code,
-        {{ as_flag('derived_spells.apcs_ident is not null') }} as has_derived_record
-    from spells
-    left join derived_spells
-        on spells.apcs_ident = derived_spells.apcs_ident
+        {%- for column in spell_columns %}
+            spells_once.{{ column }},
+        {%- endfor %}
+        derived_spells_once.dominant_procedure_code,
+        derived_spells_once.primary_diagnosis_code,
+        {{ as_flag('derived_spells_once.apcs_ident is not null') }} as has_derived_record
+    from spells_once
+    left join derived_spells_once
+        on spells_once.apcs_ident = derived_spells_once.apcs_ident
 )
 
 select * from joined

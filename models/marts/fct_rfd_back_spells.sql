@@ -1,4 +1,4 @@
--- One row per spell of the APCS spell table, flagged against the EBI rule 2K_RFD_back:
+-- One row per spell (APCS_Ident) of the APCS spell table, flagged against the EBI rule 2K_RFD_back:
 -- the reporting dimensions, every criterion, the flag and, for a spell not flagged, the first
 -- criterion it failed in the published order.
 --

@@ -1,6 +1,12 @@
 """Property-based: extracts full of adversarial values still build, keep every spell once, and
 flag each spell exactly as a plain-Python implementation of the project's rule does.
 
+Identifiers are adversarial too: a spell may come again as a later or earlier version, as
+an exact copy, or with an identifier that is no whole number; a derived row may come twice.
+The fact must hold each identifier once, resolved as decision D17 says (the latest activity
+month, then discharge date; the derived row whose codes sort first, NULLs last), and the
+reconciliation must account for every row left out.
+
 The implementation below is the rule as the project documents it, not the T-SQL literal
 (`sql_server_rule.py` is that): codes compared without case, spaces, tabs, line breaks or
 dots (D5); site codes and excluded categories matched as whole codes, or a code's first three
@@ -12,6 +18,7 @@ hold: quotes, separators, line breaks, unicode, very long strings, NULLs.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -107,7 +114,25 @@ DERIVED = st.fixed_dictionaries(
         ),
     }
 )
-EXTRACT = st.lists(st.tuples(SPELL, mostly(DERIVED, st.none())), min_size=20, max_size=60)
+# How a row's identifier relates to the rows before it: a new spell, another version of the
+# last spell (its own month and discharge date), an exact copy of the last row, or an
+# identifier that is not a whole number.
+IDENTIFIER = st.sampled_from(["new"] * 6 + ["version", "copy", "no_identifier"])
+NOT_AN_IDENTIFIER = st.sampled_from(["", "A1", "12a", "１２", "1.5", "-3", "9" * 19, " "])
+# A second derived row for the same identifier: none, an exact copy, or another one.
+SECOND_DERIVED = st.one_of(st.none(), st.just("copy"), DERIVED)
+EXTRACT = st.lists(
+    st.tuples(
+        SPELL,
+        mostly(DERIVED, st.none()),
+        IDENTIFIER,
+        NOT_AN_IDENTIFIER,
+        st.integers(0, 35),
+        SECOND_DERIVED,
+    ),
+    min_size=20,
+    max_size=60,
+)
 
 
 def code(value: str | None) -> str | None:
@@ -157,31 +182,94 @@ def expected(spell: dict, derived: dict | None) -> tuple[bool, str | None]:
     return True, None
 
 
-def write_extract(directory: Path, extract: list[tuple[dict, dict | None]]) -> None:
+def extract_rows(extract: list[tuple]) -> tuple[list[dict], list[dict]]:
+    """The spell and derived rows of a drawn extract, identifiers assigned. A row's discharge
+    date is unique to its position, and not in file order, so versions never tie."""
+    spells: list[dict] = []
+    derived: list[dict] = []
+    last_ident = 0
+    for position, (spell, row, kind, bad, month, second) in enumerate(extract):
+        if kind == "copy" and spells:
+            spells.append(dict(spells[-1]))
+            ident = spells[-1]["APCS_Ident"]
+        else:
+            if kind == "no_identifier":
+                ident = bad
+            elif kind == "version" and last_ident:
+                ident = str(last_ident)
+            else:
+                last_ident += 1
+                ident = str(last_ident)
+            discharge = date(2023, 1, 1) + timedelta(days=position * 7 % 61)
+            spells.append(
+                {
+                    "APCS_Ident": ident,
+                    "Der_Pseudo_NHS_Number": "9000000000",
+                    "Admission_Date": "2023-01-01",
+                    "Discharge_Date": discharge.isoformat(),
+                    "Der_Financial_Year": "2023/24",
+                    "Der_Activity_Month": f"{2021 + month // 12}{month % 12 + 1:02d}",
+                    "Der_Provider_Code": "RXX",
+                    "Der_Provider_Site_Code": "RXX01",
+                    "Der_Commissioner_Code": "99A",
+                    "Patient_Classification": "2",
+                    **spell,
+                }
+            )
+        if row is not None:
+            derived.append({"APCS_Ident": ident, **row})
+            if second is not None:
+                derived.append({"APCS_Ident": ident, **(row if second == "copy" else second)})
+    return spells, derived
+
+
+def identifier(value: str) -> int | None:
+    text = value.strip(WHITE_SPACE)
+    return int(text) if re.fullmatch("[0-9]{1,18}", text) else None
+
+
+def derived_order(row: dict) -> tuple:
+    """The derived row kept is the first by dominant procedure, then primary diagnosis, as
+    normalised, NULLs (empty fields) last."""
+    key: tuple = ()
+    for column in ("Spell_Dominant_Procedure", "Spell_Primary_Diagnosis"):
+        value = code(row[column] or None)
+        key += (value is None, value or "")
+    return key
+
+
+def resolved(spells: list[dict], derived: list[dict]) -> dict[int, tuple[dict, dict | None]]:
+    """Each identifier's spell and derived row, as decision D17 resolves repeats: the spell of
+    the latest activity month, then discharge date; rows with no identifier left out."""
+    chosen_spells: dict[int, dict] = {}
+    for spell in spells:
+        ident = identifier(spell["APCS_Ident"])
+        version = (spell["Der_Activity_Month"], spell["Discharge_Date"])
+        kept = chosen_spells.get(ident)
+        if ident is not None and (
+            kept is None or version > (kept["Der_Activity_Month"], kept["Discharge_Date"])
+        ):
+            chosen_spells[ident] = spell
+    chosen_derived: dict[int, dict] = {}
+    for row in derived:
+        ident = identifier(row["APCS_Ident"])
+        kept = chosen_derived.get(ident)
+        if ident is not None and (kept is None or derived_order(row) < derived_order(kept)):
+            chosen_derived[ident] = row
+    return {ident: (spell, chosen_derived.get(ident)) for ident, spell in chosen_spells.items()}
+
+
+def expected_reconciliation(rows: list[dict], joined: int | None) -> tuple:
+    """(rows in, without identifier, duplicates set aside, rows out) for one table."""
+    idents = [identifier(row["APCS_Ident"]) for row in rows]
+    valid = [ident for ident in idents if ident is not None]
+    return len(rows), len(idents) - len(valid), len(valid) - len(set(valid)), joined
+
+
+def write_extract(directory: Path, spells: list[dict], derived: list[dict]) -> None:
     """The extract as CSV, quoted where needed, as NCDR exports are; a NULL is an empty
     unquoted field. Every other column holds a plain value."""
     directory.mkdir(parents=True, exist_ok=True)
-    spells = [
-        {
-            "APCS_Ident": str(ident),
-            "Der_Pseudo_NHS_Number": "9000000000",
-            "Admission_Date": "2023-06-01",
-            "Discharge_Date": "2023-06-02",
-            "Der_Financial_Year": "2023/24",
-            "Der_Activity_Month": "202306",
-            "Der_Provider_Code": "RXX",
-            "Der_Provider_Site_Code": "RXX01",
-            "Der_Commissioner_Code": "99A",
-            "Patient_Classification": "2",
-            **spell,
-        }
-        for ident, (spell, _) in enumerate(extract, start=1)
-    ]
-    derived = [
-        {"APCS_Ident": str(ident), **row}
-        for ident, (_, row) in enumerate(extract, start=1)
-        if row is not None
-    ]
     options = pa_csv.WriteOptions(quoting_style="needed")
     for name, rows, columns in [
         ("apcs", spells, list(spells[0])),
@@ -211,13 +299,15 @@ def work_root(tmp_path_factory) -> Path:
 @given(extract=EXTRACT)
 def test_adversarial_extract_builds_and_flags_as_the_rule_says(extract, work_root: Path):
     directory = work_root / f"extract_{abs(hash(repr(extract)))}"
-    write_extract(directory / "data", extract)
+    spells, derived = extract_rows(extract)
+    write_extract(directory / "data", spells, derived)
     project = DbtProject(work_dir=directory, data_dir=directory / "data")
     with pytest.MonkeyPatch.context() as monkeypatch:
         result = project.invoke(
             "build",
             "--select",
             "+fct_rfd_back_spells",
+            "+int_apcs__reconciliation",
             "--indirect-selection",
             "cautious",
             "--exclude-resource-type",
@@ -227,15 +317,32 @@ def test_adversarial_extract_builds_and_flags_as_the_rule_says(extract, work_roo
             monkeypatch=monkeypatch,
         )
     assert result.success, f"dbt build failed: {result.exception}"
+    # The discharge date is unique to a row's position: it tells which version was kept.
     rows = project.query(
-        "select apcs_ident, is_rfd_back, exclusion_reason from main.fct_rfd_back_spells"
+        "select apcs_ident, is_rfd_back, exclusion_reason, cast(discharge_date as varchar)"
+        " from main.fct_rfd_back_spells"
     )
-    idents = [ident for ident, _, _ in rows]
-    assert sorted(idents) == list(range(1, len(extract) + 1)), "a spell was lost or repeated"
-    actual = {ident: (flag, reason) for ident, flag, reason in rows}
+    spells_by_ident = resolved(spells, derived)
+    idents = [ident for ident, *_ in rows]
+    assert sorted(idents) == sorted(spells_by_ident), "a spell was lost or repeated"
+    actual = {ident: tuple(values) for ident, *values in rows}
+    wanted = {
+        ident: (*expected(spell, row), spell["Discharge_Date"])
+        for ident, (spell, row) in spells_by_ident.items()
+    }
     mismatches = [
-        (ident, actual[ident], expected(spell, derived), spell, derived)
-        for ident, (spell, derived) in enumerate(extract, start=1)
-        if actual[ident] != expected(spell, derived)
+        (ident, actual[ident], wanted[ident], *spells_by_ident[ident])
+        for ident in spells_by_ident
+        if actual[ident] != wanted[ident]
     ]
     assert not mismatches, f"{len(mismatches)} spells differ, e.g. {mismatches[:2]}"
+    reconciliation = dict(
+        (table, counts)
+        for table, *counts in project.query(
+            "select source_table, rows_in, rows_without_identifier, duplicate_rows_set_aside,"
+            " rows_out from main.int_apcs__reconciliation"
+        )
+    )
+    with_derived = sum(row is not None for _, row in spells_by_ident.values())
+    assert tuple(reconciliation["apcs"]) == expected_reconciliation(spells, len(spells_by_ident))
+    assert tuple(reconciliation["apcs_der"]) == expected_reconciliation(derived, with_derived)
