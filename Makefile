@@ -15,8 +15,8 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build refresh test install install-test demo-data lint python-tests bench clean docs \
-	docs-serve chromium
+.PHONY: build refresh test install install-test install-report demo-data lint python-tests \
+	bench clean docs docs-serve report chromium
 
 # Everything from scratch: seeds, views, the whole fact, every test.
 build: install demo-data
@@ -27,7 +27,7 @@ build: install demo-data
 refresh: install demo-data
 	$(BIN)/dbt build
 
-test: install-test build docs lint chromium python-tests
+test: install-test build docs report lint chromium python-tests
 
 # The DuckDB run needs only the project; the tests add the linters, pytest, the adapters of
 # the engines they run (PostgreSQL, Spark with pyspark) and of those they compile for (SQL
@@ -36,6 +36,7 @@ test: install-test build docs lint chromium python-tests
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 install: $(BIN)/.installed
 install-test: $(BIN)/.installed-test
+install-report: $(BIN)/.installed-report
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +44,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed $(SYNAPSE_VENV)/.installed
-	$(PIP_INSTALL) -e '.[dev,postgres,spark,warehouses]'
+	$(PIP_INSTALL) -e '.[dev,postgres,spark,warehouses,report]'
+	touch $@
+
+$(BIN)/.installed-report: $(BIN)/.installed
+	$(PIP_INSTALL) -e '.[report]'
 	touch $@
 
 # dbt-synapse needs an older dbt-fabric than the warehouses extra: its own environment, used
@@ -75,6 +80,13 @@ docs: build
 docs-serve: docs
 	$(BIN)/dbt docs serve --target-path $(DOCS_DIR) --host 127.0.0.1 --port $(DOCS_PORT) \
 		--no-browser
+
+# The report: one self-contained HTML file (plotly.js inlined; opens with no network) drawn
+# from the published marts of the last build, through dbt, so on any warehouse the profile
+# points at (DBT_TARGET). Run `make build` (or your own `dbt build`) first.
+REPORT ?= target/report/rfd_back_report.html
+report: install-report
+	$(BIN)/python -m rfd_back_report --out $(REPORT)
 
 # The browser the docs test drives: Debian's Chromium, never a downloaded one.
 chromium:

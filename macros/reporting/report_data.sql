@@ -1,0 +1,34 @@
+{#- The published marts the report draws, as one line of JSON on standard output, for
+    `python -m rfd_back_report` (run as `dbt run-operation rfd_back_report_data`). Only
+    published (`rpt_`) marts are read: the report never sees the fact or an exact count.
+    Each mart is {"columns": [...], "rows": [[...], ...]}; numbers as numbers, NULL as null.
+    The rates are left out when no population is supplied. -#}
+{% macro rfd_back_report_data() %}
+    {%- set marts = [
+        'rpt_rfd_back_build_information', 'rpt_rfd_back_attrition', 'rpt_rfd_back_activity',
+        'rpt_rfd_back_coding_variation', 'rpt_apcs_data_quality'
+    ] -%}
+    {%- if var('population_source_supplied') -%}
+        {%- do marts.append('rpt_rfd_back_rates') -%}
+    {%- endif -%}
+    {%- set payload = {} -%}
+    {%- for mart in marts -%}
+        {%- set table = run_query('select * from ' ~ ref(mart)) -%}
+        {%- set rows = [] -%}
+        {%- for row in table.rows -%}
+            {%- set values = [] -%}
+            {%- for value in row -%}
+                {%- if value is none or value is string or value is boolean -%}
+                    {%- do values.append(value) -%}
+                {%- elif value is number -%}
+                    {%- do values.append(value | float) -%}
+                {%- else -%}
+                    {%- do values.append(value | string) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- do rows.append(values) -%}
+        {%- endfor -%}
+        {%- do payload.update({mart: {'columns': table.column_names | list, 'rows': rows}}) -%}
+    {%- endfor -%}
+    {{ print('RFD_BACK_REPORT_DATA ' ~ tojson(payload)) }}
+{% endmacro %}

@@ -1,0 +1,342 @@
+"""The report's four charts, drawn with plotly from the published marts only. Each chart
+keeps the published rows it drew, shown as a table under it, so every number on the page
+can be traced to a published cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+
+from rfd_back_report.funnel import control_limits, population_grid
+from rfd_back_report.published import Rows
+
+# NHS identity colours.
+NHS_BLUE, NHS_DARK_BLUE, NHS_AQUA_GREEN = "#005EB8", "#003087", "#00A499"
+NHS_WARM_YELLOW, NHS_RED, NHS_DARK_GREY, NHS_MID_GREY = "#FFB81C", "#DA291C", "#425563", "#768692"
+SERIES_COLOURS = [NHS_BLUE, NHS_AQUA_GREEN, NHS_WARM_YELLOW, NHS_DARK_BLUE, NHS_MID_GREY]
+SUPPRESSED = "suppressed"
+
+CRITERION_LABELS = {
+    "all_spells": "All spells",
+    "has_rfd_dominant_procedure": "1. RFD dominant procedure",
+    "has_lumbar_site_code": "2. Lumbar site code",
+    "has_back_pain_primary_diagnosis": "3. Back pain primary diagnosis",
+    "is_age_in_range": "4. Age in range",
+    "is_non_emergency_admission": "5. Not an emergency admission",
+    "has_no_cancer_diagnosis": "6. No cancer diagnosis",
+    "is_not_private_patient": "7. Not a private patient",
+}
+CODING_LABELS = {
+    "ebi_rule": "EBI rule 2K_RFD_back",
+    "v486_with_y114": "Coding variation: V48.6 with Y11.4",
+    "rhizotomy": "Coding variation: rhizotomy (A57.2, A57.3)",
+}
+MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+@dataclass
+class Chart:
+    """One chart: its figure, and the published rows it drew as a table."""
+
+    chart_id: str
+    title: str
+    caption: str
+    figure: go.Figure
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def shown(value) -> object:
+    """A published value as the tables show it: a suppressed cell says so."""
+    return SUPPRESSED if value is None else value
+
+
+def month_label(month: str) -> str:
+    return f"{MONTH_NAMES[int(month[4:]) - 1]} {month[:4]}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    months, year, month = [], int(first[:4]), int(first[4:])
+    while f"{year}{month:02d}" <= last:
+        months.append(f"{year}{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def financial_year_of(month: str) -> str:
+    year = int(month[:4]) - (1 if int(month[4:]) < 4 else 0)
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def layout(figure: go.Figure, **extra) -> go.Figure:
+    """The report's common layout, with `extra` settings of the chart's own."""
+    settings = {
+        "template": "plotly_white",
+        "font": {"family": "Arial, Helvetica, sans-serif", "size": 13, "color": NHS_DARK_GREY},
+        "margin": {"l": 60, "r": 30, "t": 30, "b": 60},
+        "legend": {"orientation": "h", "y": -0.18},
+        "height": 420,
+    }
+    figure.update_layout(**(settings | extra))
+    return figure
+
+
+def trend(activity: Rows, first_month: str | None, last_month: str | None) -> Chart:
+    """Flagged spells in England by activity month, a bar series per financial year. A month
+    of the extract with no flagged spell is absent from the mart, so it is drawn as 0."""
+    published = {
+        row["period"]: row["spells_flagged"]
+        for row in activity
+        if row["period_type"] == "month"
+        and row["organisation_type"] == "england"
+        and row["breakdown"] == "all"
+    }
+    months = sorted(published)
+    if first_month and last_month:
+        months = sorted(set(months) | set(months_between(first_month, last_month)))
+    figure = go.Figure()
+    rows = []
+    for index, year in enumerate(sorted({financial_year_of(month) for month in months})):
+        in_year = [month for month in months if financial_year_of(month) == year]
+        counts = [published.get(month, 0) for month in in_year]
+        figure.add_trace(
+            go.Bar(
+                name=year,
+                x=[month_label(month) for month in in_year],
+                y=counts,
+                marker_color=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                hovertemplate="%{x}: %{y} spells<extra>" + year + "</extra>",
+            )
+        )
+        rows += [
+            [year, month_label(month), shown(count)]
+            for month, count in zip(in_year, counts, strict=True)
+        ]
+    layout(figure, yaxis_title="Flagged spells", xaxis_title="Activity month")
+    suppressed = sum(row[2] == SUPPRESSED for row in rows)
+    return Chart(
+        "chart-trend",
+        "Flagged spells by month, England",
+        "Spells flagged 2K_RFD_back in each activity month, by financial year."
+        + (f" {suppressed} month(s) suppressed, not drawn." if suppressed else ""),
+        figure,
+        ["Financial year", "Month", "Flagged spells"],
+        rows,
+    )
+
+
+def attrition(steps: Rows) -> Chart:
+    """The spells left after each criterion, in the published order, from the spells with an
+    RFD dominant procedure (step 1) to the flagged ones, a funnel per financial year. Step 0,
+    every spell in the extract, is in the table and the narrative: it would dwarf the rest."""
+    figure = go.Figure()
+    rows = []
+    years = sorted({row["financial_year"] for row in steps})
+    for index, year in enumerate(years):
+        in_year = sorted(
+            (row for row in steps if row["financial_year"] == year),
+            key=lambda row: row["step_number"],
+        )
+        shown_steps = [row for row in in_year if row["step_number"] >= 1]
+        figure.add_trace(
+            go.Funnel(
+                name=year,
+                y=[CRITERION_LABELS.get(row["criterion"], row["criterion"]) for row in shown_steps],
+                x=[row["spells_remaining"] for row in shown_steps],
+                textinfo="value+percent initial",
+                marker={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)]},
+            )
+        )
+        rows += [
+            [
+                year,
+                CRITERION_LABELS.get(row["criterion"], row["criterion"]),
+                shown(row["spells_remaining"]),
+                shown(row["spells_removed"]),
+            ]
+            for row in in_year
+        ]
+    layout(figure, height=460, margin={"l": 230, "r": 30, "t": 30, "b": 60})
+    return Chart(
+        "chart-attrition",
+        "Attrition: spells left after each criterion",
+        "From the spells whose dominant procedure is radiofrequency denervation (criterion 1) "
+        "to those meeting every criterion (flagged), with the share of criterion 1 left.",
+        figure,
+        ["Financial year", "Criterion", "Spells remaining", "Spells removed"],
+        rows,
+    )
+
+
+def classify(rate: float, limits: dict[str, tuple[float, float]]) -> str:
+    low_998, high_998 = limits["99.8%"]
+    low_95, high_95 = limits["95%"]
+    if rate > high_998:
+        return "Above the 99.8% limit"
+    if rate > high_95:
+        return "Above the 95% limit"
+    if rate < low_998:
+        return "Below the 99.8% limit"
+    if rate < low_95:
+        return "Below the 95% limit"
+    return "Within the 95% limits"
+
+
+POSITION_COLOURS = {
+    "Above the 99.8% limit": NHS_RED,
+    "Above the 95% limit": NHS_WARM_YELLOW,
+    "Within the 95% limits": NHS_BLUE,
+    "Below the 95% limit": NHS_AQUA_GREEN,
+    "Below the 99.8% limit": NHS_DARK_BLUE,
+}
+
+
+def latest_year(rates: Rows) -> str | None:
+    years = [row["financial_year"] for row in rates if row["organisation_type"] == "england"]
+    return max(years) if years else None
+
+
+def funnel_plot(rates: Rows) -> Chart:
+    """Each commissioner's directly standardised rate against its population, in the latest
+    financial year, around the England rate with 95% and 99.8% control limits. Commissioners
+    whose count is suppressed have no published rate and are not drawn."""
+    year = latest_year(rates)
+    in_year = [row for row in rates if row["financial_year"] == year]
+    england = next((row for row in in_year if row["organisation_type"] == "england"), None)
+    commissioners = [row for row in in_year if row["organisation_type"] == "commissioner"]
+    drawn = [row for row in commissioners if row["standardised_rate_per_100000"] is not None]
+    figure = go.Figure()
+    rows = []
+    target = england["standardised_rate_per_100000"] if england else None
+    if target is not None and drawn:
+        grid = population_grid(
+            min(row["population"] for row in drawn), max(row["population"] for row in drawn)
+        )
+        curves = [control_limits(target, population) for population in grid]
+        for name, dash in (("99.8%", "dot"), ("95%", "dash")):
+            for side, label in ((1, "upper"), (0, "lower")):
+                figure.add_trace(
+                    go.Scatter(
+                        x=grid,
+                        y=[curve[name][side] for curve in curves],
+                        mode="lines",
+                        line={"color": NHS_MID_GREY, "dash": dash, "width": 1.5},
+                        name=f"{name} control limits",
+                        legendgroup=name,
+                        showlegend=side == 1,
+                        hovertemplate=f"{name} {label} limit: %{{y:.1f}}<extra></extra>",
+                    )
+                )
+        figure.add_trace(
+            go.Scatter(
+                x=[grid[0], grid[-1]],
+                y=[target, target],
+                mode="lines",
+                line={"color": NHS_DARK_GREY, "width": 2},
+                name=f"England {target:.1f} per 100,000",
+                hoverinfo="skip",
+            )
+        )
+        positions: dict[str, list[dict]] = {}
+        for row in sorted(drawn, key=lambda row: row["organisation_code"]):
+            limits = control_limits(target, row["population"])
+            position = classify(row["standardised_rate_per_100000"], limits)
+            positions.setdefault(position, []).append(row)
+            rows.append(
+                [
+                    row["organisation_code"],
+                    row["population"],
+                    shown(row["spells_flagged"]),
+                    row["standardised_rate_per_100000"],
+                    position,
+                ]
+            )
+        for position, colour in POSITION_COLOURS.items():
+            if position in positions:
+                points = positions[position]
+                figure.add_trace(
+                    go.Scatter(
+                        x=[row["population"] for row in points],
+                        y=[row["standardised_rate_per_100000"] for row in points],
+                        text=[row["organisation_code"] for row in points],
+                        mode="markers",
+                        marker={
+                            "color": colour,
+                            "size": 10,
+                            "line": {"color": "white", "width": 1},
+                        },
+                        name=position,
+                        hovertemplate="%{text}: %{y:.1f} per 100,000, population %{x:,.0f}"
+                        "<extra></extra>",
+                    )
+                )
+    layout(
+        figure,
+        height=480,
+        xaxis={"title": {"text": "Population (log scale)"}, "type": "log"},
+        yaxis={"title": {"text": "Standardised rate per 100,000"}, "rangemode": "tozero"},
+    )
+    hidden = len(commissioners) - len(drawn)
+    return Chart(
+        "chart-funnel",
+        f"Variation between commissioners, {year or 'no rates'}",
+        "Directly age-sex standardised rate (European Standard Population 2013) of flagged "
+        "spells per 100,000 population, against the commissioner's population. Lines: the "
+        "England rate and its 95% and 99.8% control limits (exact Poisson, interpolated). "
+        "A point outside the 99.8% limits is unlikely to be chance alone."
+        + (
+            f" {hidden} commissioner(s) not shown: their count is suppressed, so no rate is "
+            "published."
+            if hidden
+            else ""
+        ),
+        figure,
+        ["Commissioner", "Population", "Flagged spells", "Rate per 100,000", "Position"],
+        rows,
+    )
+
+
+def coding_variation(variation: Rows) -> Chart:
+    """England's EBI count beside the counts coded with the alternatives the guidance lists,
+    by financial year."""
+    england = [
+        row
+        for row in variation
+        if row["organisation_type"] == "england" and row["coding_variation"] != "all"
+    ]
+    years = sorted({row["financial_year"] for row in england})
+    series = ["ebi_rule"] + sorted(
+        {row["coding_variation"] for row in england if row["coding"] == "coding_variation"}
+    )
+    figure = go.Figure()
+    rows = []
+    for index, name in enumerate(series):
+        counts = {
+            row["financial_year"]: row["spells"]
+            for row in england
+            if (row["coding"] == "ebi_rule" and name == "ebi_rule")
+            or row["coding_variation"] == name
+        }
+        label = CODING_LABELS.get(name, name.replace("_", " "))
+        figure.add_trace(
+            go.Bar(
+                name=label,
+                x=years,
+                y=[counts.get(year) for year in years],
+                marker_color=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                hovertemplate="%{x}: %{y} spells<extra>" + label + "</extra>",
+            )
+        )
+        rows += [[year, label, shown(counts.get(year))] for year in years]
+    layout(figure, barmode="group", yaxis_title="Spells", xaxis_title="Financial year")
+    return Chart(
+        "chart-coding-variation",
+        "EBI count beside the coding variations, England",
+        "Spells flagged by the rule, beside spells meeting every other criterion but coded "
+        "with an alternative the guidance lists (decision D15). The variations are never part "
+        "of the EBI count.",
+        figure,
+        ["Financial year", "Coding", "Spells"],
+        rows,
+    )

@@ -1,0 +1,126 @@
+"""The report's narrative, written from the published marts: the period, the totals, the
+rule version, where the largest share of candidate spells falls away, the variation between
+commissioners and the data-quality counts. Every number is a published one."""
+
+from __future__ import annotations
+
+from rfd_back_report.charts import (
+    CRITERION_LABELS,
+    Chart,
+    latest_year,
+    month_label,
+)
+from rfd_back_report.published import Rows
+
+ISSUE_LABELS = {
+    "not_a_whole_number": "not a whole number",
+    "out_of_range": "out of range",
+    "not_a_date": "not a date",
+    "unknown_code": "not a known code",
+    "control_characters": "tabs or line breaks",
+    "duplicate_identifier": "identifier repeated",
+    "no_derived_record": "no derived row",
+    "no_spell": "no spell",
+    "wrong_shape": "not shaped like a code",
+}
+TABLE_LABELS = {"apcs": "spell table", "apcs_der": "derived table"}
+
+
+def count(value) -> str:
+    """A published count in words: a suppressed one says so."""
+    return "a suppressed number of" if value is None else f"{value:,}"
+
+
+def period(information: dict) -> str:
+    first, last = information.get("first_activity_month"), information.get("last_activity_month")
+    if not first or not last:
+        return "The fact holds no activity month."
+    return f"The extract covers activity from {month_label(first)} to {month_label(last)}."
+
+
+def totals(attrition: Rows) -> list[str]:
+    sentences = []
+    for year in sorted({row["financial_year"] for row in attrition}):
+        steps = {row["step_number"]: row for row in attrition if row["financial_year"] == year}
+        screened, candidates = steps.get(0, {}), steps.get(1, {})
+        flagged = steps[max(steps)]
+        sentence = (
+            f"In {year}, {count(screened.get('spells_remaining'))} spells were screened, "
+            f"{count(candidates.get('spells_remaining'))} had a radiofrequency denervation "
+            f"dominant procedure, and {count(flagged.get('spells_remaining'))} met every "
+            "criterion and were flagged 2K_RFD_back."
+        )
+        removed = [
+            row
+            for number, row in steps.items()
+            if number >= 2 and row.get("spells_removed") is not None
+        ]
+        if removed:
+            largest = max(removed, key=lambda row: row["spells_removed"])
+            sentence += (
+                f" Among the candidates, the criterion that removed most spells was "
+                f"“{CRITERION_LABELS.get(largest['criterion'], largest['criterion'])}” "
+                f"({count(largest['spells_removed'])})."
+            )
+        sentences.append(sentence)
+    return sentences
+
+
+def variation(funnel: Chart, rates: Rows | None) -> str:
+    if not rates:
+        return (
+            "No population was supplied (var population_source_supplied), so no rates or "
+            "funnel plot."
+        )
+    year = latest_year(rates)
+    england = next(
+        (
+            row
+            for row in rates
+            if row["financial_year"] == year and row["organisation_type"] == "england"
+        ),
+        None,
+    )
+    rate = england and england["standardised_rate_per_100000"]
+    positions = [row[-1] for row in funnel.rows]
+    above = sum(position == "Above the 99.8% limit" for position in positions)
+    below = sum(position == "Below the 99.8% limit" for position in positions)
+    text = (
+        f"In {year}, England's standardised rate was "
+        f"{'suppressed' if rate is None else f'{rate:.1f} per 100,000'}. Of "
+        f"{len(positions)} commissioners with a published rate, {above} lie above the "
+        f"99.8% control limit and {below} below it."
+    )
+    sources = {row["population_source"] for row in rates if row.get("population_source")}
+    if sources:
+        text += " Population: " + "; ".join(sorted(sources)) + "."
+    return text
+
+
+def data_quality(issues: Rows) -> str:
+    if not issues:
+        return "No data-quality issue was found in the extract."
+    parts = [
+        f"{row['field']} in the {TABLE_LABELS.get(row['source_table'], row['source_table'])}, "
+        f"{ISSUE_LABELS.get(row['issue'], row['issue'].replace('_', ' '))}: "
+        + ("suppressed" if row["issues_found"] is None else f"{row['issues_found']:,}")
+        for row in sorted(issues, key=lambda row: (row["source_table"], row["field"], row["issue"]))
+    ]
+    return (
+        "Data quality: the issues found in the extract, each reported, none silently dropped "
+        "(decisions D16 and D17), counted under the same disclosure control. "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def narrative(marts: dict[str, Rows], funnel: Chart) -> list[str]:
+    information = (marts.get("rpt_rfd_back_build_information") or [{}])[0]
+    return [
+        period(information)
+        + f" Rule version {information.get('rule_version', 'unknown')}: the code lists' "
+        "latest revision, and any option that changes the rule.",
+        *totals(marts.get("rpt_rfd_back_attrition", [])),
+        variation(funnel, marts.get("rpt_rfd_back_rates")),
+        data_quality(marts.get("rpt_apcs_data_quality", [])),
+    ]
