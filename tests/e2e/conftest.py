@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 from apcs_extract import ExtractSpec, generate, write_extract
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = PROJECT_DIR / "target" / "test-output"
 
 
 @dataclass
@@ -102,3 +106,23 @@ def read_extract(data_dir: Path) -> tuple[list[dict], dict[str, dict]]:
 @pytest.fixture(scope="session", autouse=True)
 def _no_tracking():
     os.environ["DO_NOT_TRACK"] = "1"
+
+
+@contextmanager
+def headless_chromium_page(width: int, height: int) -> Iterator[tuple[object, list[str]]]:
+    """A page in Debian's Chromium, headless, driven through Playwright (no browser is
+    downloaded), and the list its uncaught errors are collected in."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed (make test installs it)"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            yield page, errors
+        finally:
+            browser.close()

@@ -11,16 +11,21 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 
 import pytest
-from conftest import PROJECT_DIR, DbtProject, read_extract, write_test_extract
+from conftest import (
+    PROJECT_DIR,
+    SCREENSHOT_DIR,
+    DbtProject,
+    headless_chromium_page,
+    read_extract,
+    write_test_extract,
+)
 
 from rfd_back_docs.code_list_catalogue import catalogue
 
-SCREENSHOT_DIR = PROJECT_DIR / "target" / "test-output"
 PACKAGE = "rfd_back"
 FACT = f"model.{PACKAGE}.fct_rfd_back_spells"
 CRITERIA = [
@@ -131,10 +136,12 @@ def code_list_seeds(manifest: dict) -> list[dict]:
 
 
 def test_every_code_list_feeds_the_fact_and_the_published_marts(manifest: dict):
+    """Every output of the rule: the fact and the published `rpt_rfd_back_` marts (not
+    `rpt_apcs_data_quality`, which counts the extract's issues, before any rule)."""
     outputs = [FACT] + [
         node["unique_id"]
         for node in project_nodes(manifest, "model")
-        if node["name"].startswith("rpt_")
+        if node["name"].startswith("rpt_rfd_back_")
     ]
     assert len(outputs) >= 5, outputs
     missing = [
@@ -191,35 +198,23 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def test_lineage_graph_shows_the_code_lists_in_a_browser(served_site: str, manifest: dict):
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed (make test installs it)"
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     screenshot = SCREENSHOT_DIR / "docs_fct_rfd_back_spells_lineage.png"
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{served_site}#!/model/{FACT}")
-            page.wait_for_selector("h1:has-text('fct_rfd_back_spells')", timeout=60_000)
-            page.click("a[title='View Lineage Graph']")
-            page.wait_for_function(
-                "() => angular.element(document.body).injector().get('graph')"
-                ".graph.elements.length > 0",
-                timeout=60_000,
-            )
-            page.click("a[title='View Fullscreen']")
-            page.wait_for_timeout(1_500)
-            nodes = page.evaluate(
-                "() => angular.element(document.body).injector().get('graph').graph.elements"
-                ".filter(element => element.group === 'nodes').map(element => element.data.id)"
-            )
-            page.screenshot(path=str(screenshot))
-        finally:
-            browser.close()
+    with headless_chromium_page(1600, 1000) as (page, errors):
+        page.goto(f"{served_site}#!/model/{FACT}")
+        page.wait_for_selector("h1:has-text('fct_rfd_back_spells')", timeout=60_000)
+        page.click("a[title='View Lineage Graph']")
+        page.wait_for_function(
+            "() => angular.element(document.body).injector().get('graph')"
+            ".graph.elements.length > 0",
+            timeout=60_000,
+        )
+        page.click("a[title='View Fullscreen']")
+        page.wait_for_timeout(1_500)
+        nodes = page.evaluate(
+            "() => angular.element(document.body).injector().get('graph').graph.elements"
+            ".filter(element => element.group === 'nodes').map(element => element.data.id)"
+        )
+        page.screenshot(path=str(screenshot))
     assert not errors, f"the docs page raised: {errors}"
     seeds = {seed["unique_id"] for seed in code_list_seeds(manifest)}
     assert FACT in nodes

@@ -15,18 +15,22 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, DbtProject, release_duckdb_database
+from conftest import (
+    PROJECT_DIR,
+    SCREENSHOT_DIR,
+    DbtProject,
+    headless_chromium_page,
+    release_duckdb_database,
+)
 
 from apcs_extract.cli import main as write_demo_extract
 from rfd_back_report.__main__ import main as render_report
 from rfd_back_report.charts import CRITERION_LABELS, month_label
 from rfd_back_report.funnel import control_limits, poisson_quantile_interpolated
 
-SCREENSHOT_DIR = PROJECT_DIR / "target" / "test-output"
 CHARTS = ["chart-trend", "chart-attrition", "chart-funnel", "chart-coding-variation"]
 HIGH_THRESHOLD = "{disclosure_suppression_threshold: 40}"
 PUBLISHED_MARTS = (
@@ -220,37 +224,25 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
 
 
 def test_report_renders_in_a_browser_without_the_network(demo_report: str, tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed (make test installs it)"
     page_file = tmp_path / "report.html"
     page_file.write_text(demo_report, encoding="utf-8")
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     screenshot = SCREENSHOT_DIR / "report.png"
-    errors: list[str] = []
     fetched: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.route(
-                re.compile(r"^(?!file:|data:|blob:)"),
-                lambda route: (fetched.append(route.request.url), route.abort()),
-            )
-            page.goto(page_file.as_uri())
-            page.wait_for_function(
-                f"() => document.querySelectorAll('.js-plotly-plot').length === {len(CHARTS)}",
-                timeout=60_000,
-            )
-            drawn = page.evaluate(
-                "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                ".map(element => [element.id, element.data.length])"
-            )
-            page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            browser.close()
+    with headless_chromium_page(1280, 900) as (page, errors):
+        page.route(
+            re.compile(r"^(?!file:|data:|blob:)"),
+            lambda route: (fetched.append(route.request.url), route.abort()),
+        )
+        page.goto(page_file.as_uri())
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot').length === {len(CHARTS)}",
+            timeout=60_000,
+        )
+        drawn = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".map(element => [element.id, element.data.length])"
+        )
+        page.screenshot(path=str(screenshot), full_page=True)
     assert not errors, f"the report raised: {errors}"
     assert not fetched, f"the report tried to fetch {fetched}"
     assert sorted(chart for chart, _ in drawn) == sorted(CHARTS)
