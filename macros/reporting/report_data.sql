@@ -4,16 +4,22 @@
     Each mart is {"columns": [...], "rows": [[...], ...]}; numbers as numbers, NULL as null.
     The rates are left out when no population is supplied. -#}
 {% macro rfd_back_report_data() %}
-    {%- set marts = [
-        'rpt_rfd_back_build_information', 'rpt_rfd_back_attrition', 'rpt_rfd_back_activity',
-        'rpt_rfd_back_coding_variation', 'rpt_apcs_data_quality'
-    ] -%}
+    {#- Each mart, and the rows the report draws of it (activity: England's monthly totals;
+        coding variation: England's). -#}
+    {%- set marts = {
+        'rpt_rfd_back_build_information': '',
+        'rpt_rfd_back_attrition': '',
+        'rpt_rfd_back_activity': "where period_type = 'month' and organisation_type = 'england'"
+            ~ " and breakdown = 'all'",
+        'rpt_rfd_back_coding_variation': "where organisation_type = 'england'",
+        'rpt_apcs_data_quality': '',
+    } -%}
     {%- if var('population_source_supplied') -%}
-        {%- do marts.append('rpt_rfd_back_rates') -%}
+        {%- do marts.update({'rpt_rfd_back_rates': ''}) -%}
     {%- endif -%}
     {%- set payload = {} -%}
-    {%- for mart in marts -%}
-        {%- set table = run_query('select * from ' ~ ref(mart)) -%}
+    {%- for mart, rows_drawn in marts.items() -%}
+        {%- set table = run_query('select * from ' ~ ref(mart) ~ ' ' ~ rows_drawn) -%}
         {%- set rows = [] -%}
         {%- for row in table.rows -%}
             {%- set values = [] -%}

@@ -12,6 +12,20 @@
     end
 {%- endmacro %}
 
+{#- A predicate true where `activity_month` is a month written `YYYYMM`: four digits and a
+    month from 01 to 12. Each character is compared on its own, the one digit check every
+    engine shares. -#}
+{% macro is_activity_month(activity_month) -%}
+    {%- set checks = [dbt.length(activity_month) ~ ' = 6'] -%}
+    {%- for position in range(1, 5) -%}
+        {%- do checks.append(
+            'substring(' ~ activity_month ~ ', ' ~ position ~ ", 1) between '0' and '9'"
+        ) -%}
+    {%- endfor -%}
+    {%- do checks.append(financial_quarter(activity_month) ~ ' is not null') -%}
+    ({{ checks | join(' and ') }})
+{%- endmacro %}
+
 {#- The five-year age band of the European Standard Population 2013 an age falls in (`0-4`
     ... `85-89`, `90+`), or `unknown` for a NULL or out-of-range age (7001 to 7007 are
     infants' codes, 999 not known). -#}

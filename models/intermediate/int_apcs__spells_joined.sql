@@ -2,13 +2,13 @@
 -- from the derived table (joined one-to-one on apcs_ident). A spell with no derived row is
 -- kept, with NULL derived fields; a derived row with no spell is not added.
 --
--- An identifier held by several rows of a table is resolved to one row, the same whatever the
--- order of the file (decision register D17): in the spell table the latest version (latest
--- activity month, then discharge date, then admission date), in the derived table the row
--- with the dominant procedure and primary diagnosis that sort first; every other column
--- breaks a remaining tie, NULLs last. A row whose identifier is not a whole number cannot be
--- told apart or joined, and is left out. All of these are listed in
--- int_apcs__data_quality_issues and counted in int_apcs__reconciliation.
+-- An identifier held by several rows of a table is resolved to one row, whatever the order
+-- of the file (decision register D17): in the spell table the latest version (latest
+-- well-formed activity month, then discharge date, then admission date), in the derived
+-- table the row with the dominant procedure and primary diagnosis that sort first (a blank
+-- code counting as NULL); every other column breaks a remaining tie, NULLs last. A row whose
+-- identifier is not a whole number cannot be told apart or joined, and is left out. All of
+-- these are listed in int_apcs__data_quality_issues and counted in int_apcs__reconciliation.
 --
 -- Only the identifiers int_apcs__duplicated_identifiers lists are ranked; the other rows pass
 -- straight through. Each table is written out where it is read rather than as a CTE read
@@ -21,11 +21,16 @@
     'procedure_codes_all'
 ] %}
 {%- set derived_columns = ['apcs_ident', 'dominant_procedure_code', 'primary_diagnosis_code'] %}
+{#- A malformed month sorts as NULL (last), and a blank code as NULL: neither can win over a
+    real value. -#}
 {%- set spell_version_order = latest_first_order(
-    ['activity_month', 'discharge_date', 'admission_date'],
-    spell_columns | reject('in', ['apcs_ident', 'activity_month', 'discharge_date', 'admission_date']) | list
+    ['case when ' ~ is_activity_month('activity_month') ~ ' then activity_month end',
+        'discharge_date', 'admission_date'],
+    spell_columns | reject('in', ['apcs_ident', 'discharge_date', 'admission_date']) | list
 ) %}
-{%- set derived_version_order = latest_first_order([], ['dominant_procedure_code', 'primary_diagnosis_code']) %}
+{%- set derived_version_order = latest_first_order(
+    [], ["nullif(dominant_procedure_code, '')", "nullif(primary_diagnosis_code, '')"]
+) %}
 
 with
 

@@ -4,8 +4,10 @@
 -- The report states these beside its charts. No patient-level field.
 {%- set apcs_source = source('apcs', 'apcs') | string %}
 {%- set derived_source = source('apcs', 'apcs_der') | string %}
+{#- On DuckDB the extract directory's own name, not its path: a path may name a person. -#}
 {%- set extract_location = (
-    apcs_data_dir() if target.type == 'duckdb' else apcs_source ~ ', ' ~ derived_source
+    'extract directory ' ~ apcs_data_dir().split('/') | last if target.type == 'duckdb'
+    else apcs_source ~ ', ' ~ derived_source
 ) %}
 
 with
@@ -16,9 +18,9 @@ fact as (
     -- one would say nothing about the period.
     select
         max(rule_version) as rule_version,
-        min(case when {{ dbt.length('activity_month') }} = 6 then activity_month end)
+        min(case when {{ is_activity_month('activity_month') }} then activity_month end)
             as first_activity_month,
-        max(case when {{ dbt.length('activity_month') }} = 6 then activity_month end)
+        max(case when {{ is_activity_month('activity_month') }} then activity_month end)
             as last_activity_month
     from {{ ref('fct_rfd_back_spells') }}
 ),

@@ -17,13 +17,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rfd_back_report", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("target/report/rfd_back_report.html"))
     parser.add_argument("--project-dir", type=Path, default=Path.cwd())
-    parser.add_argument("--profiles-dir", type=Path, default=None)
+    parser.add_argument(
+        "--profiles-dir",
+        type=Path,
+        default=None,
+        help="where profiles.yml is (default: dbt's own search, DBT_PROFILES_DIR first)",
+    )
     parser.add_argument("--target", default=None, help="the dbt target (default: the profile's)")
     parser.add_argument("--vars", default=None, help="dbt vars, as the build was given them")
     args = parser.parse_args(argv)
-    arguments = dbt_arguments(
-        args.project_dir, args.profiles_dir or args.project_dir, args.target, args.vars
-    )
+    arguments = dbt_arguments(args.project_dir, args.profiles_dir, args.target, args.vars)
     try:
         marts = load_published_marts(arguments)
     except ReportDataError as error:

@@ -4,6 +4,7 @@ can be traced to a published cell."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -52,16 +53,13 @@ def shown(value) -> object:
     return SUPPRESSED if value is None else value
 
 
+def is_month(value) -> bool:
+    """A month written `YYYYMM` (01 to 12)."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9]{4}(0[1-9]|1[0-2])", value) is not None
+
+
 def month_label(month: str) -> str:
     return f"{MONTH_NAMES[int(month[4:]) - 1]} {month[:4]}"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    months, year, month = [], int(first[:4]), int(first[4:])
-    while f"{year}{month:02d}" <= last:
-        months.append(f"{year}{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def financial_year_of(month: str) -> str:
@@ -82,19 +80,26 @@ def layout(figure: go.Figure, **extra) -> go.Figure:
     return figure
 
 
-def trend(activity: Rows, first_month: str | None, last_month: str | None) -> Chart:
+def trend(activity: Rows, screened_years: set[str]) -> Chart:
     """Flagged spells in England by activity month, a bar series per financial year. A month
-    of the extract with no flagged spell is absent from the mart, so it is drawn as 0."""
+    with no flagged spell is absent from the mart: it is drawn as 0 when its financial year
+    has spells screened (a published, non-zero count in the attrition), and not at all
+    otherwise, so a stray old spell does not draw years of zeros."""
     published = {
         row["period"]: row["spells_flagged"]
         for row in activity
         if row["period_type"] == "month"
         and row["organisation_type"] == "england"
         and row["breakdown"] == "all"
+        and is_month(row["period"])
     }
-    months = sorted(published)
-    if first_month and last_month:
-        months = sorted(set(months) | set(months_between(first_month, last_month)))
+    filled = {
+        f"{int(year[:4]) + (month < 4)}{month:02d}"
+        for year in screened_years
+        if re.fullmatch(r"[0-9]{4}/[0-9]{2}", year)
+        for month in range(1, 13)
+    }
+    months = sorted(set(published) | filled)
     figure = go.Figure()
     rows = []
     for index, year in enumerate(sorted({financial_year_of(month) for month in months})):

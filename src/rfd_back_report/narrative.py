@@ -7,6 +7,7 @@ from __future__ import annotations
 from rfd_back_report.charts import (
     CRITERION_LABELS,
     Chart,
+    is_month,
     latest_year,
     month_label,
 )
@@ -16,6 +17,7 @@ ISSUE_LABELS = {
     "not_a_whole_number": "not a whole number",
     "out_of_range": "out of range",
     "not_a_date": "not a date",
+    "not_a_month": "not a month",
     "unknown_code": "not a known code",
     "control_characters": "tabs or line breaks",
     "duplicate_identifier": "identifier repeated",
@@ -33,8 +35,8 @@ def count(value) -> str:
 
 def period(information: dict) -> str:
     first, last = information.get("first_activity_month"), information.get("last_activity_month")
-    if not first or not last:
-        return "The fact holds no activity month."
+    if not is_month(first) or not is_month(last):
+        return "The fact holds no well-formed activity month."
     return f"The extract covers activity from {month_label(first)} to {month_label(last)}."
 
 
@@ -50,15 +52,18 @@ def totals(attrition: Rows) -> list[str]:
             f"dominant procedure, and {count(flagged.get('spells_remaining'))} met every "
             "criterion and were flagged 2K_RFD_back."
         )
-        removed = [
-            row
-            for number, row in steps.items()
-            if number >= 2 and row.get("spells_removed") is not None
-        ]
+        later = [row for number, row in steps.items() if number >= 2]
+        removed = [row for row in later if row.get("spells_removed")]
         if removed:
             largest = max(removed, key=lambda row: row["spells_removed"])
+            # A suppressed count could be the largest: say so rather than guess.
+            among = (
+                "Of the criteria whose count is published, the one"
+                if any(row.get("spells_removed") is None for row in later)
+                else "Among the candidates, the criterion"
+            )
             sentence += (
-                f" Among the candidates, the criterion that removed most spells was "
+                f" {among} that removed most spells was "
                 f"“{CRITERION_LABELS.get(largest['criterion'], largest['criterion'])}” "
                 f"({count(largest['spells_removed'])})."
             )

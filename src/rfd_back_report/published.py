@@ -59,8 +59,12 @@ def whole(value):
     return value
 
 
-def dbt_arguments(project_dir: Path, profiles_dir: Path, target: str | None, vars_: str | None):
-    arguments = ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
+def dbt_arguments(
+    project_dir: Path, profiles_dir: Path | None, target: str | None, vars_: str | None
+) -> list[str]:
+    arguments = ["--project-dir", str(project_dir)]
+    if profiles_dir:
+        arguments += ["--profiles-dir", str(profiles_dir)]
     if target:
         arguments += ["--target", target]
     if vars_:

@@ -24,13 +24,13 @@ def script_json(value) -> str:
 
 
 def build_charts(marts: dict[str, Rows]) -> list[charts.Chart]:
-    information = (marts.get("rpt_rfd_back_build_information") or [{}])[0]
+    screened_years = {
+        row["financial_year"]
+        for row in marts["rpt_rfd_back_attrition"]
+        if row["step_number"] == 0 and row["spells_remaining"]
+    }
     drawn = [
-        charts.trend(
-            marts["rpt_rfd_back_activity"],
-            information.get("first_activity_month"),
-            information.get("last_activity_month"),
-        ),
+        charts.trend(marts["rpt_rfd_back_activity"], screened_years),
         charts.attrition(marts["rpt_rfd_back_attrition"]),
     ]
     if "rpt_rfd_back_rates" in marts:

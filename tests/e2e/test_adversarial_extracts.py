@@ -3,9 +3,10 @@ flag each spell exactly as a plain-Python implementation of the project's rule d
 
 Identifiers are adversarial too: a spell may come again as a later or earlier version, as
 an exact copy, or with an identifier that is no whole number; a derived row may come twice.
-The fact must hold each identifier once, resolved as decision D17 says (the latest activity
-month, then discharge date; the derived row whose codes sort first, NULLs last), and the
-reconciliation must account for every row left out.
+Months may be malformed too. The fact must hold each identifier once, resolved as decision
+D17 says (the latest well-formed activity month, then discharge date; the derived row whose
+codes sort first, NULLs and blanks last), and the reconciliation must account for every row
+left out.
 
 The implementation below is the rule as the project documents it, not the T-SQL literal
 (`sql_server_rule.py` is that): codes compared without case, spaces, tabs, line breaks or
@@ -127,7 +128,7 @@ EXTRACT = st.lists(
         mostly(DERIVED, st.none()),
         IDENTIFIER,
         NOT_AN_IDENTIFIER,
-        st.integers(0, 35),
+        st.one_of(st.integers(0, 35), st.sampled_from(["UNKNOWN", "202313", "2023-4", ""])),
         SECOND_DERIVED,
     ),
     min_size=20,
@@ -208,7 +209,11 @@ def extract_rows(extract: list[tuple]) -> tuple[list[dict], list[dict]]:
                     "Admission_Date": "2023-01-01",
                     "Discharge_Date": discharge.isoformat(),
                     "Der_Financial_Year": "2023/24",
-                    "Der_Activity_Month": f"{2021 + month // 12}{month % 12 + 1:02d}",
+                    "Der_Activity_Month": (
+                        f"{2021 + month // 12}{month % 12 + 1:02d}"
+                        if isinstance(month, int)
+                        else month
+                    ),
                     "Der_Provider_Code": "RXX",
                     "Der_Provider_Site_Code": "RXX01",
                     "Der_Commissioner_Code": "99A",
@@ -230,12 +235,20 @@ def identifier(value: str) -> int | None:
 
 def derived_order(row: dict) -> tuple:
     """The derived row kept is the first by dominant procedure, then primary diagnosis, as
-    normalised, NULLs (empty fields) last."""
+    normalised, NULLs (empty fields) and blanks last."""
     key: tuple = ()
     for column in ("Spell_Dominant_Procedure", "Spell_Primary_Diagnosis"):
-        value = code(row[column] or None)
+        value = code(row[column] or None) or None
         key += (value is None, value or "")
     return key
+
+
+def spell_version(spell: dict) -> tuple:
+    """The spell kept is the latest by well-formed activity month (a malformed one is
+    older than any), then discharge date (unique to a row here)."""
+    month = spell["Der_Activity_Month"]
+    well_formed = re.fullmatch(r"[0-9]{4}(0[1-9]|1[0-2])", month) is not None
+    return (well_formed, month if well_formed else "", spell["Discharge_Date"])
 
 
 def resolved(spells: list[dict], derived: list[dict]) -> dict[int, tuple[dict, dict | None]]:
@@ -244,11 +257,8 @@ def resolved(spells: list[dict], derived: list[dict]) -> dict[int, tuple[dict, d
     chosen_spells: dict[int, dict] = {}
     for spell in spells:
         ident = identifier(spell["APCS_Ident"])
-        version = (spell["Der_Activity_Month"], spell["Discharge_Date"])
         kept = chosen_spells.get(ident)
-        if ident is not None and (
-            kept is None or version > (kept["Der_Activity_Month"], kept["Discharge_Date"])
-        ):
+        if ident is not None and (kept is None or spell_version(spell) > spell_version(kept)):
             chosen_spells[ident] = spell
     chosen_derived: dict[int, dict] = {}
     for row in derived:

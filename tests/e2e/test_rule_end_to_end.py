@@ -104,6 +104,15 @@ def test_noisy_extract_is_reported_and_reconciled(noisy_csv_project: DbtProject)
     # The noisy extract's 25 derived rows with no spell are read but join no spell.
     assert reconciliation["apcs_der"][:2] == (len(derived), len(derived) - 25)
     assert sum(row[3] for row in reconciliation.values()) == sum(issues.values())
+    # Every row is accounted for: rows in = left out (by reason) + rows out.
+    accounts = noisy_csv_project.query(
+        "select source_table, rows_in, rows_without_identifier, duplicate_rows_set_aside,"
+        " rows_without_spell, rows_out from main.int_apcs__reconciliation order by 1"
+    )
+    assert accounts == [
+        ("apcs", len(spells), 0, 0, 0, len(spells)),
+        ("apcs_der", len(derived), 0, 0, 25, len(derived) - 25),
+    ]
 
 
 @contextmanager
