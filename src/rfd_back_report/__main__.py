@@ -6,6 +6,7 @@ python -m rfd_back_report --out target/report/rfd_back_report.html [--target T] 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,12 +22,17 @@ def main(argv: list[str] | None = None) -> int:
         "--profiles-dir",
         type=Path,
         default=None,
-        help="where profiles.yml is (default: dbt's own search, DBT_PROFILES_DIR first)",
+        help="where profiles.yml is (default: DBT_PROFILES_DIR, else the project directory)",
     )
     parser.add_argument("--target", default=None, help="the dbt target (default: the profile's)")
     parser.add_argument("--vars", default=None, help="dbt vars, as the build was given them")
     args = parser.parse_args(argv)
-    arguments = dbt_arguments(args.project_dir, args.profiles_dir, args.target, args.vars)
+    # Where profiles.yml is: as given, else DBT_PROFILES_DIR (dbt reads it), else the
+    # project's own profiles.yml, whatever the directory this runs in.
+    profiles_dir = args.profiles_dir or (
+        None if os.environ.get("DBT_PROFILES_DIR") else args.project_dir
+    )
+    arguments = dbt_arguments(args.project_dir, profiles_dir, args.target, args.vars)
     try:
         marts = load_published_marts(arguments)
     except ReportDataError as error:
