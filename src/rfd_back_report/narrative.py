@@ -71,8 +71,8 @@ def totals(attrition: Rows) -> list[str]:
     return sentences
 
 
-def variation(funnel: Chart, rates: Rows | None) -> str:
-    if not rates:
+def variation(funnel: Chart | None, rates: Rows | None) -> str:
+    if not rates or funnel is None:
         return (
             "No population was supplied (var population_source_supplied), so no rates or "
             "funnel plot."
@@ -119,8 +119,9 @@ def data_quality(issues: Rows) -> str:
     )
 
 
-def narrative(marts: dict[str, Rows], funnel: Chart) -> list[str]:
-    information = (marts.get("rpt_rfd_back_build_information") or [{}])[0]
+def narrative(marts: dict[str, Rows], information: dict, funnel: Chart | None) -> list[str]:
+    """The summary's paragraphs; `information` is the build information row, `funnel` the
+    funnel plot (None without rates)."""
     return [
         period(information)
         + f" Rule version {information.get('rule_version', 'unknown')}: the code lists' "

@@ -53,7 +53,7 @@ def render(marts: dict[str, Rows], rendered_at: datetime | None = None) -> str:
     return environment.get_template("report.html.j2").render(
         charts=drawn,
         figures={chart.chart_id: chart.figure.to_json() for chart in drawn},
-        paragraphs=narrative(marts, funnel or charts.funnel_plot([])),
+        paragraphs=narrative(marts, information, funnel),
         information=information,
         rendered_at=(rendered_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         plotly_js=get_plotlyjs(),

@@ -140,9 +140,11 @@ def code(value: str | None) -> str | None:
     return None if value is None else re.sub(r"[ \t\n\r.]", "", value).upper()
 
 
-def whole_number(value: str | None) -> int | None:
+def whole_number(value: str | None, digits: int = 9) -> int | None:
+    """An integer as staging reads one: 1 to 9 digits (18 for an identifier, a bigint)
+    between white space; anything else NULL."""
     text = None if value is None else value.strip(WHITE_SPACE)
-    return int(text) if text is not None and re.fullmatch("[0-9]{1,9}", text) else None
+    return int(text) if text is not None and re.fullmatch(f"[0-9]{{1,{digits}}}", text) else None
 
 
 def category(value: str | None) -> str | None:
@@ -229,8 +231,7 @@ def extract_rows(extract: list[tuple]) -> tuple[list[dict], list[dict]]:
 
 
 def identifier(value: str) -> int | None:
-    text = value.strip(WHITE_SPACE)
-    return int(text) if re.fullmatch("[0-9]{1,18}", text) else None
+    return whole_number(value, digits=18)
 
 
 def derived_order(row: dict) -> tuple:

@@ -143,6 +143,15 @@ def published(project: DbtProject, sql: str) -> dict:
     return {tuple(row[:-1]): row[-1] for row in project.query(sql)}
 
 
+def plotted(figure: dict, label_axis: str, value_axis: str) -> list[tuple[dict, object, object]]:
+    """(trace, label, value) for every point the figure draws."""
+    return [
+        (trace, label, value)
+        for trace in figure["data"]
+        for label, value in zip(trace[label_axis], trace[value_axis], strict=True)
+    ]
+
+
 def counts_are_published(values: list) -> bool:
     """Every count as disclosure control publishes it: none from 1 to 7, all multiples of 5."""
     return all(value is None or (value % 5 == 0 and not 1 <= value <= 7) for value in values)
@@ -160,11 +169,7 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
         " 'month' and organisation_type = 'england' and breakdown = 'all'",
     )
     suppressed_total += sum(value is None for value in monthly.values())
-    trend = {
-        label: count
-        for trace in drawn["chart-trend"]["data"]
-        for label, count in zip(trace["x"], trace["y"], strict=True)
-    }
+    trend = {label: count for _, label, count in plotted(drawn["chart-trend"], "x", "y")}
     assert trend == {month_label(month): count for (month,), count in monthly.items()} | {
         label: 0 for label in trend if label not in {month_label(m) for (m,) in monthly}
     }
@@ -179,8 +184,7 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
     suppressed_total += sum(value is None for value in steps.values())
     attrition = {
         (trace["name"], label): count
-        for trace in drawn["chart-attrition"]["data"]
-        for label, count in zip(trace["y"], trace["x"], strict=True)
+        for trace, label, count in plotted(drawn["chart-attrition"], "y", "x")
     }
     assert attrition == {
         (year, CRITERION_LABELS[criterion]): count for (year, criterion), count in steps.items()
@@ -197,12 +201,8 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
     }
     hidden = [code for code, (count, _) in rates.items() if count is None]
     suppressed_total += len(hidden)
-    points = {
-        code: rate
-        for trace in drawn["chart-funnel"]["data"]
-        if trace.get("mode") == "markers"
-        for code, rate in zip(trace["text"], trace["y"], strict=True)
-    }
+    markers = {"data": [t for t in drawn["chart-funnel"]["data"] if t.get("mode") == "markers"]}
+    points = {code: rate for _, code, rate in plotted(markers, "text", "y")}
     assert points == {code: rate for code, (count, rate) in rates.items() if count is not None}
     assert f"{len(hidden)} commissioner(s) not shown" in html
 
@@ -214,7 +214,7 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
         " and coalesce(coding_variation, '') <> 'all'",
     )
     suppressed_total += sum(value is None for value in variation.values())
-    bars = [value for trace in drawn["chart-coding-variation"]["data"] for value in trace["y"]]
+    bars = [value for _, _, value in plotted(drawn["chart-coding-variation"], "x", "y")]
     assert sorted(bars, key=lambda value: (value is None, value or 0)) == sorted(
         variation.values(), key=lambda value: (value is None, value or 0)
     )
