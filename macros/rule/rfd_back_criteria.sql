@@ -2,8 +2,8 @@
     The EBI rule 2K_RFD_back, one macro per criterion, in the published order.
 
     Every macro takes column expressions holding codes already normalised by staging (upper
-    case, no dots or white space) and returns a flag that is never NULL (macros/utils/flags.sql:
-    a boolean, or a bit on T-SQL): where SQL Server's
+    case, no dots; single codes without white space either) and returns a flag that is never
+    NULL (macros/utils/flags.sql: a boolean, or a bit on T-SQL): where SQL Server's
     three-valued logic leaves a criterion unknown (a NULL age, admission method, code list...)
     the CASE in the published statement does not fire, so the criterion counts as not met.
 
@@ -70,8 +70,9 @@
     {{ as_flag(predicate) }}
 {%- endmacro %}
 
-{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position).
-    The list search is done once per list, not once per spell row:
+{#- 2. A site qualifier anywhere in Der_Procedure_All (any episode, any position): one of
+    the list's codes contains it (decision register D3). The list search is done once per
+    list, not once per spell row:
     `rfd_back_procedure_lists_with_site_code(spells)` selects the distinct normalised procedure
     lists of `spells` (a relation or CTE name) that hold a site qualifier, the model left-joins
     it on the list, and the criterion holds where the join found the list. A correlated
@@ -97,18 +98,29 @@
 {%- endmacro %}
 
 {#- 4. ISNULL(Age_At_Start_of_Spell_SUS, Der_Age_at_CDS_Activity_Date) BETWEEN 19 AND 120. -#}
-{% macro rfd_back_is_age_in_range(age_at_start_of_spell, age_at_cds_activity_date) -%}
+{% macro rfd_back_is_age_in_range(
+    age_at_start_of_spell, has_malformed_age_at_start_of_spell, age_at_cds_activity_date
+) -%}
     {%- set predicate -%}
-    {{ rfd_back_rule_age(age_at_start_of_spell, age_at_cds_activity_date) }}
+    {{ rfd_back_rule_age(
+        age_at_start_of_spell, has_malformed_age_at_start_of_spell, age_at_cds_activity_date
+    ) }}
     between {{ var('rfd_back_minimum_age') }} and {{ var('rfd_back_maximum_age') }}
     {%- endset -%}
     {{ as_flag(predicate) }}
 {%- endmacro %}
 
-{#- The age the rule tests: the SUS age at start of spell, or the CDS activity-date age only
-    when the first is NULL (7001, an infant, does not fall back). -#}
-{% macro rfd_back_rule_age(age_at_start_of_spell, age_at_cds_activity_date) -%}
-    coalesce({{ age_at_start_of_spell }}, {{ age_at_cds_activity_date }})
+{#- The age the rule tests (decision register D6): the SUS age at start of spell, or the CDS
+    activity-date age only when the SUS age is missing (NULL or blank). A SUS age that is
+    recorded but is no whole number (`18.5`, `forty`) does not fall back: the age is NULL and
+    the criterion fails. Nor does a negative one (-1 is tested as -1) or an infant's 7001. -#}
+{% macro rfd_back_rule_age(
+    age_at_start_of_spell, has_malformed_age_at_start_of_spell, age_at_cds_activity_date
+) -%}
+    case
+        when {{ flag_is_set(has_malformed_age_at_start_of_spell) }} then null
+        else coalesce({{ age_at_start_of_spell }}, {{ age_at_cds_activity_date }})
+    end
 {%- endmacro %}
 
 {#- 5. Admission_Method NOT LIKE '2%': not an emergency admission. -#}
@@ -120,9 +132,10 @@
 {%- endmacro %}
 
 {#- 6. No diagnosis anywhere in Der_Diagnosis_All in the excluded ranges (C00-C99, D00-D09,
-    D37-D48 as published). As for the site code, `rfd_back_diagnosis_lists_with_excluded_code`
-    selects the distinct diagnosis lists holding an excluded code, and the criterion holds
-    where the spell's list is not among them. A NULL list fails, as in SQL Server, unless the
+    D37-D48 as published): no code of the list contains an excluded category. As for the site
+    code, `rfd_back_diagnosis_lists_with_excluded_code` selects the distinct diagnosis lists
+    holding an excluded code, and the criterion holds where the spell's list is not among
+    them. A NULL list fails, as in SQL Server, unless the
     option rfd_back_null_diagnoses_pass_cancer_exclusion is on (decision register D2). -#}
 {% macro rfd_back_has_no_cancer_diagnosis(diagnosis_codes_all, matching_diagnosis_list) -%}
     {%- set no_excluded_code = matching_diagnosis_list ~ ' is null' -%}
@@ -138,7 +151,7 @@
         select excluded.category as code
         from ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
     {%- endset -%}
-    {{ rfd_back_lists_holding(spells, 'diagnosis_codes_all', excluded_categories, 3) }}
+    {{ rfd_back_lists_holding(spells, 'diagnosis_codes_all', excluded_categories) }}
 {%- endmacro %}
 
 {#- 7. Administrative_Category <> '02': not a private patient. -#}
@@ -149,13 +162,15 @@
     {{ as_flag(predicate) }}
 {%- endmacro %}
 
-{#- Every three-character ICD-10 category (a letter and two digits) inside an excluded range
-    of the seed, as a subquery with one column, `category`. Expanding the ranges this way
-    reproduces the published character classes exactly (`C[0-9][0-9]` needs two digits). -#}
+{#- What the published character classes search for, as a subquery with one column,
+    `category`: every three-character ICD-10 category (a letter and two digits) inside an
+    excluded range of the seed, cut to the range's `characters_matched` (3, or 2 where the
+    published SQL searches a shorter string: `%D0%` for D00-D09). Expanding the ranges this
+    way reproduces the published classes exactly: `C[0-9][0-9]` needs two digits, `D0` none. -#}
 {% macro rfd_back_excluded_diagnosis_categories() -%}
     {%- set digits = '(' ~ rfd_back_digit_rows() ~ ')' -%}
     {%- set category = dbt.concat(['left(ranges.range_start, 1)', 'tens.digit', 'units.digit']) -%}
-    select {{ category }} as category
+    select distinct left({{ category }}, ranges.characters_matched) as category
     from {{ ref('rfd_back_diagnosis_exclusion_ranges') }} as ranges
     cross join {{ digits }} as tens (digit)
     cross join {{ digits }} as units (digit)
@@ -164,49 +179,50 @@
         and {{ category }} between ranges.range_start and ranges.range_end
 {%- endmacro %}
 
-{#- The distinct code lists in `list_column` of `spells` (a relation or subquery) holding
-    a code from `codes` (a query with one column, `code`): the whole code, or with
-    `prefix_length` a code whose first `prefix_length` characters are one of `codes`. How a
-    list is searched differs by engine; with the var `use_portable_sql` on, the portable
-    `default__` SQL runs anywhere. -#}
-{% macro rfd_back_lists_holding(spells, list_column, codes, prefix_length=none) %}
+{#- The distinct code lists in `list_column` of `spells` (a relation or subquery) holding a
+    code from `codes` (a query with one column, `code`), as the published `LIKE '%...%'` reads
+    a list (decision register D3): every character that is not a letter or a digit separates
+    two codes, and a list holds a wanted code when one of its codes contains it. Every wanted
+    code is a letter and digits only (the seeds' tests check their shapes), so "one of its
+    codes contains it" is the same as "the list contains it". How a list is searched differs by
+    engine; with the var `use_portable_sql` on, the portable `default__` SQL runs anywhere. -#}
+{% macro rfd_back_lists_holding(spells, list_column, codes) %}
     {{ return(engine_or_portable(
         adapter.dispatch('rfd_back_lists_holding', 'rfd_back'), default__rfd_back_lists_holding
-    )(spells, list_column, codes, prefix_length)) }}
+    )(spells, list_column, codes)) }}
 {% endmacro %}
 
-{#- Portable: LIKE on the list with a comma at each end and between codes. -#}
-{% macro default__rfd_back_lists_holding(spells, list_column, codes, prefix_length) -%}
-    select distinct spells.{{ list_column }}
-    from {{ spells }} as spells
+{#- Portable: LIKE on the whole list, as the published statement searches it. -#}
+{% macro default__rfd_back_lists_holding(spells, list_column, codes) -%}
+    select lists.{{ list_column }}
+    from (select distinct spells.{{ list_column }} from {{ spells }} as spells) as lists
     where exists (
         select 1
         from ({{ codes }}) as wanted
-        where
-            {{ rfd_back_comma_delimited('spells.' ~ list_column) }}
-            like {{ dbt.concat(["'%,'", 'wanted.code', "'%'" if prefix_length else "',%'"]) }}
+        where lists.{{ list_column }} like {{ dbt.concat(["'%'", 'wanted.code', "'%'"]) }}
     )
 {%- endmacro %}
 
-{#- DuckDB: one row per code of each list (split on both separators), kept when the code (or
-    its prefix) is wanted. Unnesting in the select list, not in a lateral join, saves a
-    third. -#}
-{% macro duckdb__rfd_back_lists_holding(spells, list_column, codes, prefix_length) -%}
-    {%- set listed_code = 'left(listed.code, ' ~ prefix_length ~ ')' if prefix_length else 'listed.code' -%}
+{#- DuckDB: each distinct list cut into its letters, each with the digits that follow it
+    (`M545C509` gives `M545` and `C509`; `XZ675` gives `X` and `Z675`), and kept when one of
+    these parts starts with a wanted code. Since a wanted code is a letter and digits, a list
+    contains it exactly where one of its parts starts with it; wanted codes are two to four
+    characters long (a category cut to `characters_matched`, an OPCS-4 code), so each part's
+    first two, three and four characters are looked up. -#}
+{% macro duckdb__rfd_back_lists_holding(spells, list_column, codes) -%}
+    with wanted as ({{ codes }})
+
     select distinct listed.{{ list_column }}
     from (
         select
-            spells.{{ list_column }},
-            unnest(string_split(replace(spells.{{ list_column }}, '|', ','), ',')) as code
-        from {{ spells }} as spells
+            lists.{{ list_column }},
+            unnest(regexp_extract_all(lists.{{ list_column }}, '[A-Z][0-9]*')) as code_part
+        from (select distinct spells.{{ list_column }} from {{ spells }} as spells) as lists
     ) as listed
-    where {{ listed_code }} in (select wanted.code from ({{ codes }}) as wanted)
-{%- endmacro %}
-
-{#- A normalised code list with every separator turned into a comma and a comma at each end,
-    so that `,CODE,` finds a whole code and `,CAT` a code starting with CAT. -#}
-{% macro rfd_back_comma_delimited(code_list) -%}
-    {{ dbt.concat(["','", dbt.replace(code_list, "'|'", "','"), "','"]) }}
+    where
+        {%- for length in range(2, 5) %}
+        {{ 'or ' if not loop.first }}left(listed.code_part, {{ length }}) in (select wanted.code from wanted)
+        {%- endfor %}
 {%- endmacro %}
 
 {#- The ten digits as rows of a derived table with one column, `digit`. -#}

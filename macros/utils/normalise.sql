@@ -17,9 +17,8 @@
     {{ return(portable_implementation if var('use_portable_sql') else engine_implementation) }}
 {% endmacro %}
 
-{#- One clinical code, or a list of them: upper case, no white space, no dots (`m54.5 ` is
-    `M545`; `||E119 ,J849 ` is `||E119,J849`). List separators (`||`, `,`) are kept. The
-    portable nested replace is also the fastest on DuckDB (5x a regular expression). -#}
+{#- One clinical code: upper case, no white space, no dots (`m54.5 ` is `M545`). The portable
+    nested replace is also the fastest on DuckDB (5x a regular expression). -#}
 {% macro normalise_code(expression) %}
     {{ return(engine_or_portable(
         adapter.dispatch('normalise_code', 'rfd_back'), default__normalise_code
@@ -28,6 +27,14 @@
 
 {% macro default__normalise_code(expression) -%}
     upper({{ replace_each(as_text(expression), ["' '", "'.'"] + control_white_space(), "''") }})
+{%- endmacro %}
+
+{#- A list of clinical codes (Der_Diagnosis_All, Der_Procedure_All): upper case, no dots
+    (`||m54.5 ,c50.9` is `||M545 ,C509`). Every other character is kept as recorded: the rule
+    reads any character that is not a letter or a digit as separating two codes (decision
+    register D3), so white space is not removed (`||M545 C509` holds C509). -#}
+{% macro normalise_code_list(expression) -%}
+    upper({{ dbt.replace(as_text(expression), "'.'", "''") }})
 {%- endmacro %}
 
 {#- A short category code (admission method, sex, ...): without surrounding white space, upper
@@ -84,10 +91,12 @@
 {%- endmacro %}
 
 {#-
-    A cast that turns a malformed value into NULL instead of failing the build. A whole number
-    must be digits only (so `18.5`, `1e2` and `forty` are NULL, not rounded); a date must be
-    a real calendar date written `YYYY-MM-DD`, from year 0001: engines disagree on year 0000
-    (SQL Server has none, PostgreSQL refuses it, DuckDB reads it as 1 BC), so it is NULL.
+    A cast that turns a malformed value into NULL instead of failing the build. An integer is
+    an optional sign and digits, leading zeros allowed (`+19` and `0000000019` are 19, `-1` is
+    -1), within the integer range; a bigint (an identifier) digits only, at most 18. So
+    `18.5`, `1e2` and `forty` are NULL, not rounded. A date must be a real calendar date
+    written `YYYY-MM-DD`, from year 0001: engines disagree on year 0000 (SQL Server has none,
+    PostgreSQL refuses it, DuckDB reads it as 1 BC), so it is NULL.
 -#}
 {% macro safe_cast_from_text(expression, data_type) %}
     {{ return(engine_or_portable(
@@ -104,12 +113,13 @@
 {%- endmacro %}
 
 {#- On DuckDB the shape is one anchored regular expression (five times faster than the
-    portable check) and try_cast leaves an impossible date NULL. A column the source already
-    holds in the wanted type (typed Parquet, a warehouse table) passes through unchanged:
-    DuckDB folds `typeof` while binding, so the unused branch costs nothing per row. -#}
+    portable check) and try_cast leaves an impossible date, or an integer out of range, NULL.
+    A column the source already holds in the wanted type (typed Parquet, a warehouse table)
+    passes through unchanged: DuckDB folds `typeof` while binding, so the unused branch costs
+    nothing per row. -#}
 {% macro duckdb__safe_cast_from_text(expression, data_type) -%}
     {%- set shapes = {
-        'integer': '[0-9]{1,9}',
+        'integer': '[+-]?[0-9]{1,18}',
         'bigint': '[0-9]{1,18}',
         'date': '([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}'
     } -%}
@@ -125,15 +135,26 @@
 {%- endmacro %}
 
 {#- T-SQL: the same shapes as LIKE patterns (its TRANSLATE needs equal-length arguments, so
-    the portable digit check cannot run there), and TRY_CONVERT with style 23 (yyyy-mm-dd)
-    leaves an impossible date such as 2023-02-30 NULL. The patterns compare in a binary
-    collation (`binary_collation`), so no other character counts as a digit. -#}
+    the portable digit check cannot run there), TRY_CONVERT to int leaves an integer out of
+    range NULL, and TRY_CONVERT with style 23 (yyyy-mm-dd) an impossible date such as
+    2023-02-30. The patterns compare in a binary collation (`binary_collation`), so no other
+    character counts as a digit. -#}
 {% macro sqlserver__safe_cast_from_text(expression, data_type, binary_collation='Latin1_General_100_BIN2') -%}
     {%- set text = trimmed_text(expression) -%}
     {%- set binary_text = text ~ ' collate ' ~ binary_collation -%}
-    {%- if data_type in ('integer', 'bigint') -%}
+    {%- if data_type == 'integer' -%}
+        {#- The digits after an optional sign. -#}
+        {%- set unsigned = 'substring(' ~ binary_text ~ ", case when " ~ binary_text
+            ~ " like '[-+]%' then 2 else 1 end, 19)" -%}
         case
-            when {{ dbt.length(text) }} between 1 and {{ 9 if data_type == 'integer' else 18 }}
+            when {{ dbt.length(text) }} between 1 and 19
+                and {{ unsigned }} <> ''
+                and {{ unsigned }} not like '%[^0-9]%'
+                then try_convert(int, {{ text }})
+        end
+    {%- elif data_type == 'bigint' -%}
+        case
+            when {{ dbt.length(text) }} between 1 and 18
                 and {{ binary_text }} not like '%[^0-9]%'
                 then cast({{ text }} as {{ api.Column.translate_type(data_type) }})
         end
@@ -153,14 +174,28 @@
     {{ sqlserver__safe_cast_from_text(expression, data_type, 'Latin1_General_100_BIN2_UTF8') }}
 {%- endmacro %}
 
-{#- True when `text` is a value of `data_type` that casts without error: digits only for a whole
-    number (at most 9 for an integer, 18 for a bigint, so the cast cannot overflow); a real
-    calendar date as `YYYY-MM-DD` for a date (month 01-12, day within the month, leap years
-    included). -#}
+{#- True when `text` is a value of `data_type` that casts without error: for an integer an
+    optional sign and 1 to 18 digits (leading zeros allowed) whose value is within the integer
+    range; for a bigint 1 to 18 digits (so the cast cannot overflow); for a date a real
+    calendar date as `YYYY-MM-DD` (month 01-12, day within the month, leap years included). -#}
 {% macro text_has_shape(text, data_type) -%}
     {%- set digits = "'0123456789'" -%}
-    {%- if data_type in ('integer', 'bigint') -%}
-        {{ dbt.length(text) }} between 1 and {{ 9 if data_type == 'integer' else 18 }}
+    {%- if data_type == 'integer' -%}
+        {#- The digits after an optional sign; the value is compared only once the text is
+            known to be a sign and digits. -#}
+        {%- set unsigned -%}
+            case when substring({{ text }}, 1, 1) in ('+', '-') then substring({{ text }}, 2, 19) else {{ text }} end
+        {%- endset -%}
+        case
+            when {{ dbt.length(text) }} between 1 and 19
+                and {{ dbt.length(unsigned) }} between 1 and 18
+                and translate({{ unsigned }}, {{ digits }}, '') = ''
+                then cast({{ text }} as {{ api.Column.translate_type('bigint') }})
+                    between -2147483648 and 2147483647
+            else false
+        end
+    {%- elif data_type == 'bigint' -%}
+        {{ dbt.length(text) }} between 1 and 18
         and translate({{ text }}, {{ digits }}, '') = ''
     {%- elif data_type == 'date' -%}
         {#- The calendar check sits inside CASE: SQL does not promise to evaluate AND in order,

@@ -3,9 +3,11 @@
     straight through; of the rows of a key in `duplicated_keys` (a CTE of those keys, column
     `key`) the first by `order_by` is kept. Only the duplicated keys are ranked, so a table
     without duplicates pays an anti-join against an empty list, not a sort of every row.
-    `order_by` must be a total order on `columns` for the choice not to depend on the order
-    the engine reads the rows in (see `latest_first_order`). -#}
-{% macro one_row_per_key(relation, alias, key, duplicated_keys, columns, order_by) -%}
+    `ranking_columns` (name: SQL expression on `alias`) are worked out for the duplicated
+    rows only, for `order_by` to sort on. `order_by` must be a total order on `columns` for
+    the choice not to depend on the order the engine reads the rows in (see
+    `latest_first_order`). -#}
+{% macro one_row_per_key(relation, alias, key, duplicated_keys, columns, order_by, ranking_columns={}) -%}
     {%- set selected = [] -%}
     {%- for column in columns -%}
         {%- do selected.append(alias ~ '.' ~ column) -%}
@@ -19,11 +21,18 @@
     select {{ columns | join(', ') }}
     from (
         select
-            {{ selected | join(', ') }},
-            row_number() over (partition by {{ alias }}.{{ key }} order by {{ order_by }}) as version_rank
-        from {{ relation }} as {{ alias }}
-        inner join {{ duplicated_keys }}
-            on {{ alias }}.{{ key }} = {{ duplicated_keys }}.{{ key }}
+            {{ columns | join(', ') }},
+            row_number() over (partition by {{ key }} order by {{ order_by }}) as version_rank
+        from (
+            select
+                {%- for name, expression in ranking_columns.items() %}
+                {{ expression }} as {{ name }},
+                {%- endfor %}
+                {{ selected | join(', ') }}
+            from {{ relation }} as {{ alias }}
+            inner join {{ duplicated_keys }}
+                on {{ alias }}.{{ key }} = {{ duplicated_keys }}.{{ key }}
+        ) as versions
     ) as ranked_versions
     where ranked_versions.version_rank = 1
 {%- endmacro %}

@@ -12,6 +12,13 @@
 {{ config(materialized='table') }}
 {%- set opcs_code_shape = '[A-Z][0-9]{3}[0-9]?' %}
 {%- set icd_10_code_shape = '[A-Z][0-9]{2}[0-9X]?[0-9A-Z-]{0,2}' %}
+{#- The shapes of the codes of a list (macros/data_quality): an OPCS-4 code is a letter and
+    three digits; an ICD-10 code a letter, two digits, a digit or X, then perhaps a fifth
+    character (a digit or `-`) and a dagger or asterisk mark (D or A). #}
+{%- set list_code_shapes = {
+    'diagnosis_codes_all': '[A-Z][0-9]{2}[0-9X][0-9-]?[AD]?',
+    'procedure_codes_all': '[A-Z][0-9]{3}',
+} %}
 {%- set holds_control_character = {} %}
 {%- for list_column in ['diagnosis_codes_all', 'procedure_codes_all'] %}
     {%- set conditions = [] %}
@@ -33,17 +40,19 @@
     ('discharge_date_not_a_date', 'discharge_date', 'discharge_date_as_recorded', 'not_a_date',
         'spells.discharge_date is null and spells.discharge_date_as_recorded is not null'),
     ('age_not_a_whole_number', 'age_at_start_of_spell', 'age_at_start_of_spell_as_recorded',
-        'not_a_whole_number',
-        'spells.age_at_start_of_spell is null and spells.age_at_start_of_spell_as_recorded is not null'),
+        'not_a_whole_number', flag_is_set('spells.has_malformed_age_at_start_of_spell')),
     ('age_out_of_range', 'age_at_start_of_spell', 'age_at_start_of_spell_as_recorded',
         'out_of_range',
-        'spells.age_at_start_of_spell > 150 and spells.age_at_start_of_spell not between 7001 and 7007'),
+        'spells.age_at_start_of_spell < 0 or (spells.age_at_start_of_spell > 150'
+        ~ ' and spells.age_at_start_of_spell not between 7001 and 7007)'),
     ('cds_age_not_a_whole_number', 'age_at_cds_activity_date', 'age_at_cds_activity_date_as_recorded',
         'not_a_whole_number',
-        'spells.age_at_cds_activity_date is null and spells.age_at_cds_activity_date_as_recorded is not null'),
+        'spells.age_at_cds_activity_date is null and '
+        ~ trimmed_text('spells.age_at_cds_activity_date_as_recorded') ~ " <> ''"),
     ('cds_age_out_of_range', 'age_at_cds_activity_date', 'age_at_cds_activity_date_as_recorded',
         'out_of_range',
-        'spells.age_at_cds_activity_date > 150 and spells.age_at_cds_activity_date <> 999'),
+        'spells.age_at_cds_activity_date < 0 or (spells.age_at_cds_activity_date > 150'
+        ~ ' and spells.age_at_cds_activity_date <> 999)'),
     ('activity_month_not_a_month', 'activity_month', 'activity_month', 'not_a_month',
         'spells.activity_month is not null and not ' ~ is_activity_month('spells.activity_month')),
     ('admission_method_unknown', 'admission_method', 'admission_method', 'unknown_code',
@@ -139,6 +148,15 @@ derived_identifiers as (
     {%- endfor %}
     {%- do tables.update({table: {'columns': values + flags, 'failed': failed, 'branches': branches}}) %}
 {%- endfor %}
+{#- A list holding a code of another shape is kept in checked_spells, to be split into its
+    codes below. #}
+{%- for list_column, code_shape in list_code_shapes.items() %}
+    {%- do tables.spells.columns.append(
+        'case when not ' ~ code_list_is_of_shape('spells.' ~ list_column, code_shape)
+        ~ ' then 1 else 0 end as ' ~ list_column ~ '_of_wrong_shape'
+    ) %}
+    {%- do tables.spells.failed.append(list_column ~ '_of_wrong_shape = 1') %}
+{%- endfor %}
 
 checked_spells as (
     select * from (
@@ -176,8 +194,60 @@ checked_derived_spells as (
         {{ tables.derived_spells.failed | join('\n        or ') }}
 ),
 
+-- The lists holding a code of another shape, split into their codes as recorded.
+lists_of_wrong_shape as (
+    select
+        apcs_ident,
+        'diagnosis_codes_all' as field,
+        diagnosis_codes_all_as_recorded as codes_as_recorded
+    from checked_spells
+    where diagnosis_codes_all_of_wrong_shape = 1
+    union all
+    select
+        apcs_ident,
+        'procedure_codes_all' as field,
+        procedure_codes_all_as_recorded as codes_as_recorded
+    from checked_spells
+    where procedure_codes_all_of_wrong_shape = 1
+),
+
+codes_in_lists as (
+    {{ split_code_list('lists_of_wrong_shape', ['apcs_ident', 'field'], 'codes_as_recorded') }}
+),
+
+normalised_codes_in_lists as (
+    select
+        apcs_ident,
+        field,
+        code_as_recorded,
+        {{ normalise_code_list('code_as_recorded') }} as code
+    from codes_in_lists
+    where code_as_recorded <> ''
+),
+
+codes_of_wrong_shape as (
+    select
+        apcs_ident,
+        'apcs' as source_table,
+        field,
+        left(code_as_recorded, 200) as value_as_recorded,
+        'list_code_wrong_shape' as issue
+    from normalised_codes_in_lists
+    where
+        (
+            field = 'diagnosis_codes_all'
+            and not {{ regexp_full_match('code', list_code_shapes.diagnosis_codes_all) }}
+        )
+        or (
+            field = 'procedure_codes_all'
+            and not {{ regexp_full_match('code', list_code_shapes.procedure_codes_all) }}
+        )
+),
+
 issues as (
     {{ (tables.spells.branches + tables.derived_spells.branches) | join('\n    union all\n    ') }}
+    union all
+    select * from codes_of_wrong_shape
 )
 
 select * from issues

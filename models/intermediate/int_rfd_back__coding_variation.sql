@@ -46,7 +46,8 @@ candidate_spells as (
 ),
 
 -- How many secondary procedure codes the spell's variation has, and how many of them are
--- among its procedures: the variation needs one when it has any.
+-- among its procedures, read as the rule reads its site codes (one of the list's codes
+-- contains it, decision register D3): the variation needs one when it has any.
 secondary_procedures as (
     select
         candidate_spells.apcs_ident,
@@ -54,8 +55,8 @@ secondary_procedures as (
         sum(
             case
                 when
-                    {{ rfd_back_comma_delimited('candidate_spells.procedure_codes_all') }}
-                    like {{ dbt.concat(["'%,'", 'variation_codes.code', "',%'"]) }}
+                    candidate_spells.procedure_codes_all
+                    like {{ dbt.concat(["'%'", 'variation_codes.code', "'%'"]) }}
                     then 1
                 else 0
             end

@@ -44,8 +44,10 @@ criteria as (
         spells.provider_code,
         spells.provider_site_code,
         spells.commissioner_code,
-        {{ rfd_back_rule_age('spells.age_at_start_of_spell', 'spells.age_at_cds_activity_date') }}
-            as rule_age,
+        {{ rfd_back_rule_age(
+            'spells.age_at_start_of_spell', 'spells.has_malformed_age_at_start_of_spell',
+            'spells.age_at_cds_activity_date'
+        ) }} as rule_age,
         spells.sex,
         spells.admission_method,
         spells.administrative_category,
@@ -57,8 +59,10 @@ criteria as (
             as has_lumbar_site_code,
         {{ rfd_back_has_back_pain_primary_diagnosis('spells.primary_diagnosis_code') }}
             as has_back_pain_primary_diagnosis,
-        {{ rfd_back_is_age_in_range('spells.age_at_start_of_spell', 'spells.age_at_cds_activity_date') }}
-            as is_age_in_range,
+        {{ rfd_back_is_age_in_range(
+            'spells.age_at_start_of_spell', 'spells.has_malformed_age_at_start_of_spell',
+            'spells.age_at_cds_activity_date'
+        ) }} as is_age_in_range,
         {{ rfd_back_is_non_emergency_admission('spells.admission_method') }}
             as is_non_emergency_admission,
         {{ rfd_back_has_no_cancer_diagnosis(

@@ -24,6 +24,7 @@ ISSUE_LABELS = {
     "no_derived_record": "no derived row",
     "no_spell": "no spell",
     "wrong_shape": "not shaped like a code",
+    "list_code_wrong_shape": "a listed code not shaped like a code",
 }
 TABLE_LABELS = {"apcs": "spell table", "apcs_der": "derived table"}
 

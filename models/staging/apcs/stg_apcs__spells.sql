@@ -1,5 +1,11 @@
 -- One row per row of the APCS spell table: renamed to snake_case, cast (a malformed number or
 -- date becomes NULL) and normalised. No row is dropped, joined or added.
+{#- The SUS age is recorded (not NULL, not blank) but is not a whole number: the rule does not
+    fall back to the CDS age then (decision register D6). #}
+{%- set age_at_start_of_spell_is_malformed -%}
+    {{ safe_cast_from_text('age_at_start_of_spell_sus', 'integer') }} is null
+    and {{ trimmed_text('age_at_start_of_spell_sus') }} <> ''
+{%- endset %}
 with
 
 source as (
@@ -18,14 +24,15 @@ renamed as (
         {{ normalise_category('der_provider_site_code') }} as provider_site_code,
         {{ normalise_category('der_commissioner_code') }} as commissioner_code,
         {{ safe_cast_from_text('age_at_start_of_spell_sus', 'integer') }} as age_at_start_of_spell,
+        {{ as_flag(age_at_start_of_spell_is_malformed) }} as has_malformed_age_at_start_of_spell,
         {{ safe_cast_from_text('der_age_at_cds_activity_date', 'integer') }}
             as age_at_cds_activity_date,
         {{ normalise_category('sex') }} as sex,
         {{ normalise_category('admission_method') }} as admission_method,
         {{ normalise_category('administrative_category') }} as administrative_category,
         {{ normalise_category('patient_classification') }} as patient_classification,
-        {{ normalise_code('der_diagnosis_all') }} as diagnosis_codes_all,
-        {{ normalise_code('der_procedure_all') }} as procedure_codes_all,
+        {{ normalise_code_list('der_diagnosis_all') }} as diagnosis_codes_all,
+        {{ normalise_code_list('der_procedure_all') }} as procedure_codes_all,
         -- As recorded, for the data-quality report only: what a cast turned into NULL, and
         -- what normalisation took out.
         {{ as_text('apcs_ident') }} as apcs_ident_as_recorded,
