@@ -98,8 +98,10 @@ class ExtractSpec:
     # Share of spells built as RFD candidates (a true positive or one near miss).
     candidate_share: float = 0.02
     # Share of candidate spells whose values carry formatting noise: lower case, dots, spaces,
-    # tabs and line breaks, and ages that are not whole numbers (written as text). NCDR
-    # extracts have none; the tests use it to prove the normalisation and the safe casts.
+    # tabs and line breaks, other separators in code lists, codes holding a wanted code inside
+    # them, ages that are not whole numbers or are signed, zero-padded, negative or blank
+    # (written as text), and second derived rows. NCDR extracts have none; the tests use it
+    # to prove the normalisation, the list reading and the safe casts.
     formatting_noise_share: float = 0.0
     # Rows of the derived table with no spell in the spell table (they must not be added).
     derived_only_rows: int = 0
@@ -175,6 +177,47 @@ def _not_whole_numbers(rng: np.random.Generator, ages: np.ndarray, share: float)
     pick = _picked(rng, ages, share / 2)
     out[pick] = _choice(rng, ["18.5", "45.0", "1e2", "forty", "4 5"], int(pick.sum()))
     return out
+
+
+# Separators an export may put between the codes of a list instead of NCDR's `,` and `||`:
+# every character that is not a letter or a digit separates codes (decision register D3).
+OTHER_SEPARATORS = [" ", ";", "\t", "\n", "/", "\u00a0", "\u2003", ", \u00a0"]
+# Codes holding a site code or an excluded category inside them, as the published LIKE finds
+# them, and codes split so that they hold none.
+SITE_CODES_INSIDE = ["Z6751", "XZ675", "V485Z676", "Z99 3", "Z67 5"]
+CANCER_CODES_INSIDE = ["M54D0", "XC12", "D0X", "D0", "M545C509", "C 509", "C5", "D3 7"]
+
+
+def _other_separators(rng: np.random.Generator, lists: np.ndarray, share: float) -> np.ndarray:
+    """Code lists with some of their separators written another way."""
+    out = lists.copy()
+    for row in np.flatnonzero(_picked(rng, lists, share)):
+        separator = OTHER_SEPARATORS[int(rng.integers(0, len(OTHER_SEPARATORS)))]
+        out[row] = str(out[row]).replace(",", separator)
+    return out
+
+
+def _codes_inside(rng, lists: np.ndarray, codes: list[str], share: float) -> np.ndarray:
+    """Code lists with one more code, which holds a wanted code inside it or is split."""
+    out = lists.copy()
+    pick = _picked(rng, lists, share)
+    out[pick] = (out[pick].astype(str) + "," + _choice(rng, codes, int(pick.sum()))).astype(object)
+    return out
+
+
+def _ages_as_written(rng, age: np.ndarray, age_cds: np.ndarray, share: float):
+    """SUS ages written with a sign or leading zeros (still that number), negative (no fall
+    back to the CDS age) or blank (missing: the CDS age is used), with an adult CDS age."""
+    age, age_cds = age.copy(), age_cds.copy()
+    whole = np.array([isinstance(value, int | np.integer) for value in age], dtype=bool)
+    for row in np.flatnonzero(_picked(rng, age, share) & whole):
+        form = int(rng.integers(0, 4))
+        if form < 2:
+            age[row] = ("+{}", "{:010d}")[form].format(int(age[row]))
+        else:
+            age[row] = ("-1", " ")[form - 2]
+            age_cds[row] = 45
+    return age, age_cds
 
 
 # Spells are generated in chunks of this many, each from its own random stream, so memory stays
@@ -361,6 +404,16 @@ def _generate_chunk(rng, spec: ExtractSpec, pools: _Pools, first_ident: int, n: 
             "Spell_Primary_Diagnosis": primary.to_arrow(derived_rows),
         }
     )
+    second_rows = rows[candidate["has_second_derived"]]
+    if len(second_rows):
+        second = pa.table(
+            {
+                "APCS_Ident": pa.array(ident[second_rows], pa.int64()),
+                "Spell_Dominant_Procedure": pa.array(["A011"] * len(second_rows), pa.string()),
+                "Spell_Primary_Diagnosis": primary.to_arrow(second_rows),
+            }
+        )
+        derived = pa.concat_tables([derived, second])
     return spells, derived
 
 
@@ -469,15 +522,24 @@ def _build_candidates(rng, m: int, spec: ExtractSpec) -> dict[str, np.ndarray]:
     diagnoses = diagnoses.astype(object)
     diagnoses[rows_for("diagnoses_null")] = None
 
+    # A second derived row for the spell, with a dominant procedure that sorts first (noisy
+    # extracts only): the spell still meets the rule with its first row (decision D17).
+    second_derived = np.zeros(m, dtype=bool)
     if spec.formatting_noise_share > 0:
         share = spec.formatting_noise_share
         dominant = _noisy_code(rng, dominant, share)
         primary = _noisy_code(rng, primary, share)
         procedures = _noisy_list(rng, procedures, share)
         diagnoses = _noisy_list(rng, diagnoses, share)
+        procedures = _other_separators(rng, procedures, share / 2)
+        diagnoses = _other_separators(rng, diagnoses, share / 2)
+        procedures = _codes_inside(rng, procedures, SITE_CODES_INSIDE, share / 2)
+        diagnoses = _codes_inside(rng, diagnoses, CANCER_CODES_INSIDE, share / 2)
         admission_method = _noisy_category(rng, admission_method, share)
         administrative_category = _noisy_category(rng, administrative_category, share)
         age = _not_whole_numbers(rng, age, share)
+        age, age_cds = _ages_as_written(rng, age, age_cds, share / 2)
+        second_derived = derived & (rng.random(m) < share / 2)
 
     return {
         "dominant": dominant,
@@ -490,4 +552,5 @@ def _build_candidates(rng, m: int, spec: ExtractSpec) -> dict[str, np.ndarray]:
         "administrative_category": administrative_category,
         "patient_classification": rng.choice(["2", "1"], m, p=[0.85, 0.15]).astype(object),
         "has_derived": derived,
+        "has_second_derived": second_derived,
     }

@@ -85,8 +85,9 @@ def write_test_extract(out_dir: Path, fmt: str, noisy: bool, spells: int = 20_00
     write_extract(*generate(spec), out_dir, fmt)
 
 
-def read_extract(data_dir: Path) -> tuple[list[dict], dict[str, dict]]:
-    """The raw rows of an extract as text, read without the project's code."""
+def read_extract(data_dir: Path) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The raw rows of an extract as text, read without the project's code: the spells, and
+    each identifier's derived rows (an extract may hold several for one spell)."""
     tables = {}
     for name in ("apcs", "apcs_der"):
         parquet = data_dir / f"{name}.parquet"
@@ -99,7 +100,9 @@ def read_extract(data_dir: Path) -> tuple[list[dict], dict[str, dict]]:
                     for row in csv.DictReader(handle)
                 ]
         tables[name] = rows
-    derived = {str(row["APCS_Ident"]): row for row in tables["apcs_der"]}
+    derived: dict[str, list[dict]] = {}
+    for row in tables["apcs_der"]:
+        derived.setdefault(str(row["APCS_Ident"]).strip(), []).append(row)
     return tables["apcs"], derived
 
 

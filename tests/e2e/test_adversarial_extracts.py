@@ -9,11 +9,15 @@ codes sort first, NULLs and blanks last), and the reconciliation must account fo
 left out.
 
 The implementation below is the rule as the project documents it, not the T-SQL literal
-(`sql_server_rule.py` is that): codes compared without case, spaces, tabs, line breaks or
-dots (D5); site codes and excluded categories matched as whole codes, or a code's first three
-characters, in lists split on `|` and `,` (D3); a number that is not 1 to 9 digits read as
-NULL. Values come from the code lists, their near neighbours, and text no extract should
-hold: quotes, separators, line breaks, unicode, very long strings, NULLs.
+(`sql_server_rule.py` is that): single codes compared without case, spaces, tabs, line breaks
+or dots (D5); code lists upper-cased and without dots, split into codes at every character
+that is not a letter or a digit, a list holding a site code or an excluded category (`D0`
+for D00-D09) when one of its codes contains it (D3); an age an optional sign and 1 to 18
+digits within the integer range, the CDS age used only when the SUS age is missing (NULL or
+blank), never when it is recorded but malformed (D6). Of several derived rows, one with which
+the spell meets the rule is kept (D17). Values come from the code lists, their near
+neighbours, codes holding them inside, every kind of separator, and text no extract should
+hold: quotes, line breaks, unicode, very long strings, NULLs.
 """
 
 from __future__ import annotations
@@ -31,20 +35,29 @@ from hypothesis import strategies as st
 from sql_server_rule import DOMINANT_PROCEDURES, PRIMARY_DIAGNOSES, REASONS
 
 SITE_CODES = {"Z675", "Z676", "Z677", "Z993"}
+# What the published LIKE patterns search for: C[0-9][0-9], D0, D3[789], D4[012345678].
 EXCLUDED_CATEGORIES = (
     {f"C{number:02d}" for number in range(100)}
-    | {f"D0{digit}" for digit in range(10)}
+    | {"D0"}
     | {f"D{number}" for number in range(37, 49)}
 )
 WHITE_SPACE = " \t\n\r"
 
-# Codes of the rule, near misses, and codes that are no codes at all.
+# Codes of the rule, near misses, codes holding a wanted code inside them, codes split so
+# that they hold none, and codes that are no codes at all.
 CODES = sorted(DOMINANT_PROCEDURES | SITE_CODES | PRIMARY_DIAGNOSES) + [
     "V486", "Z674", "Z994", "M544", "C509", "D099", "D100", "D370", "D489", "D499", "C97X",
-    "B999", "Y114", "A573", "M5", "Z67", "XZ675",
+    "B999", "Y114", "A573", "M5", "Z67", "XZ675", "Z6751", "V485Z676", "Z67 5", "Z99.3",
+    "M54D0", "XC12", "D0", "D0X", "M545C509", "C 509", "C", "509", "C5", "C0X", "D3 7",
 ]  # fmt: skip
+# Every kind of separator: NCDR's, white space of every kind (the no-break space and the em
+# space included), and other punctuation.
+SEPARATOR = st.sampled_from(
+    [",", "||", " , ", " ", "\t", "\n", "\r\n", ";", "/", "-", "\u00a0", "\u2003", ",\u00a0"]
+)
 ODD_TEXT = st.text(
-    alphabet=st.sampled_from(list("\"',|;.- \t\n\r|éΩ中４🙂\\") + list("aZ09")), max_size=12
+    alphabet=st.sampled_from(list("\"',|;.- \t\n\r|éΩ中４🙂\\\u00a0") + list("aZ09")),
+    max_size=12,
 )
 
 
@@ -55,14 +68,27 @@ def formatted(code: str) -> st.SearchStrategy[str]:
     )
 
 
+def joined(codes: list[str], separators: list[str]) -> str:
+    """Codes with one of `separators` (one fewer) between each two."""
+    return "".join(code + after for code, after in zip(codes, [*separators, ""], strict=True))
+
+
 CODE = st.one_of(st.sampled_from(CODES).flatmap(formatted), ODD_TEXT)
-CODE_LIST = st.lists(st.lists(CODE, min_size=1, max_size=4), min_size=1, max_size=3).map(
-    lambda episodes: "||" + "||".join(",".join(codes) for codes in episodes)
+CODE_LIST = (
+    st.lists(CODE, min_size=1, max_size=10)
+    .flatmap(
+        lambda codes: st.tuples(
+            st.just(codes), st.lists(SEPARATOR, min_size=len(codes) - 1, max_size=len(codes) - 1)
+        )
+    )
+    .map(lambda pair: "||" + joined(*pair))
 )
 AGE = st.one_of(
     st.sampled_from(["18", "121", "7001", "999"]),
     st.sampled_from(["18", "121", "19", "120", " 50 ", "18.5", "1e2"]),
     st.sampled_from(["forty", "٤٥", "１９", "-1", "0045", "1234567890"]),
+    st.sampled_from(["+19", "0000000019", "-0", "-19", "+", "--1", "+-1", " ", "\t"]),
+    st.sampled_from(["2147483647", "2147483648", "-2147483648", "000000000000000000019"]),
     ODD_TEXT,
 )
 CATEGORY = st.one_of(
@@ -84,9 +110,7 @@ def mostly(good: st.SearchStrategy, bad: st.SearchStrategy, odds: int = 4) -> st
 
 def code_list_holding(wanted: list[str]) -> st.SearchStrategy[str]:
     """A code list with one of `wanted` somewhere among other codes."""
-    return st.tuples(CODE_LIST, st.sampled_from(wanted).flatmap(formatted)).map(
-        lambda pair: f"{pair[0]},{pair[1]}"
-    )
+    return st.tuples(CODE_LIST, SEPARATOR, st.sampled_from(wanted).flatmap(formatted)).map("".join)
 
 
 SPELL = st.fixed_dictionaries(
@@ -120,8 +144,14 @@ DERIVED = st.fixed_dictionaries(
 # identifier that is not a whole number.
 IDENTIFIER = st.sampled_from(["new"] * 6 + ["version", "copy", "no_identifier"])
 NOT_AN_IDENTIFIER = st.sampled_from(["", "A1", "12a", "１２", "1.5", "-3", "9" * 19, " "])
-# A second derived row for the same identifier: none, an exact copy, or another one.
-SECOND_DERIVED = st.one_of(st.none(), st.just("copy"), DERIVED)
+# A second derived row for the same identifier: none, an exact copy, another one, or one whose
+# dominant procedure sorts before the rule's but does not qualify.
+SECOND_DERIVED = st.one_of(
+    st.none(),
+    st.just("copy"),
+    DERIVED,
+    st.just({"Spell_Dominant_Procedure": "A011", "Spell_Primary_Diagnosis": "M545"}),
+)
 EXTRACT = st.lists(
     st.tuples(
         SPELL,
@@ -137,14 +167,32 @@ EXTRACT = st.lists(
 
 
 def code(value: str | None) -> str | None:
+    """A single code: upper case, no white space or dots."""
     return None if value is None else re.sub(r"[ \t\n\r.]", "", value).upper()
 
 
 def whole_number(value: str | None, digits: int = 9) -> int | None:
-    """An integer as staging reads one: 1 to 9 digits (18 for an identifier, a bigint)
-    between white space; anything else NULL."""
+    """An identifier as staging reads one: 1 to `digits` digits between white space;
+    anything else NULL."""
     text = None if value is None else value.strip(WHITE_SPACE)
     return int(text) if text is not None and re.fullmatch(f"[0-9]{{1,{digits}}}", text) else None
+
+
+def age(value: str | None) -> int | None:
+    """An age as staging reads one: an optional sign and 1 to 18 digits between white space,
+    within the integer range; anything else NULL."""
+    text = None if value is None else value.strip(WHITE_SPACE)
+    if text is None or not re.fullmatch("[+-]?[0-9]{1,18}", text):
+        return None
+    return int(text) if -(2**31) <= int(text) < 2**31 else None
+
+
+def rule_age(spell: dict) -> int | None:
+    """The SUS age, or the CDS age only when the SUS age is missing (NULL or blank)."""
+    sus = spell["Age_At_Start_of_Spell_SUS"]
+    if sus is None or sus.strip(WHITE_SPACE) == "":
+        return age(spell["Der_Age_at_CDS_Activity_Date"])
+    return age(sus)
 
 
 def category(value: str | None) -> str | None:
@@ -152,7 +200,26 @@ def category(value: str | None) -> str | None:
 
 
 def listed(codes: str | None) -> list[str]:
-    return [] if codes is None else re.split(r"[|,]", codes)
+    """A code list's codes: upper case, no dots, split at every character that is not a
+    letter or a digit."""
+    return [] if codes is None else re.split("[^A-Z0-9]+", codes.replace(".", "").upper())
+
+
+def holds(codes: str | None, wanted: set[str]) -> bool:
+    """One of the list's codes contains a wanted code."""
+    return any(item in listed_code for listed_code in listed(codes) for item in wanted)
+
+
+def qualifying_derived_fields(derived: dict) -> bool:
+    """The spell meets the rule's dominant procedure and primary diagnosis with this row."""
+    dominant = code(derived["Spell_Dominant_Procedure"] or None)
+    primary = code(derived["Spell_Primary_Diagnosis"] or None)
+    return (
+        dominant is not None
+        and dominant[:4] in DOMINANT_PROCEDURES
+        and primary is not None
+        and primary[:4] in PRIMARY_DIAGNOSES
+    )
 
 
 def expected(spell: dict, derived: dict | None) -> tuple[bool, str | None]:
@@ -163,20 +230,17 @@ def expected(spell: dict, derived: dict | None) -> tuple[bool, str | None]:
         derived = {key: None if value == "" else value for key, value in derived.items()}
     dominant = code(derived["Spell_Dominant_Procedure"]) if derived else None
     primary = code(derived["Spell_Primary_Diagnosis"]) if derived else None
-    diagnoses = code(spell["Der_Diagnosis_All"])
-    age = whole_number(spell["Age_At_Start_of_Spell_SUS"])
-    if age is None:
-        age = whole_number(spell["Der_Age_at_CDS_Activity_Date"])
+    diagnoses = spell["Der_Diagnosis_All"]
+    spell_age = rule_age(spell)
     method = category(spell["Admission_Method"])
     administrative = category(spell["Administrative_Category"])
     met = [
         dominant is not None and dominant[:4] in DOMINANT_PROCEDURES,
-        any(item in SITE_CODES for item in listed(code(spell["Der_Procedure_All"]))),
+        holds(spell["Der_Procedure_All"], SITE_CODES),
         primary is not None and primary[:4] in PRIMARY_DIAGNOSES,
-        age is not None and 19 <= age <= 120,
+        spell_age is not None and 19 <= spell_age <= 120,
         method is not None and not method.startswith("2"),
-        diagnoses is not None
-        and not any(item[:3] in EXCLUDED_CATEGORIES for item in listed(diagnoses)),
+        diagnoses is not None and not holds(diagnoses, EXCLUDED_CATEGORIES),
         administrative is not None and administrative != "02",
     ]
     for is_met, reason in zip(met, REASONS, strict=True):
@@ -235,9 +299,10 @@ def identifier(value: str) -> int | None:
 
 
 def derived_order(row: dict) -> tuple:
-    """The derived row kept is the first by dominant procedure, then primary diagnosis, as
-    normalised, NULLs (empty fields) and blanks last."""
-    key: tuple = ()
+    """The derived row kept is one with which the spell meets the rule, then the first by
+    dominant procedure, then primary diagnosis, as normalised, NULLs (empty fields) and
+    blanks last."""
+    key: tuple = (not qualifying_derived_fields(row),)
     for column in ("Spell_Dominant_Procedure", "Spell_Primary_Diagnosis"):
         value = code(row[column] or None) or None
         key += (value is None, value or "")

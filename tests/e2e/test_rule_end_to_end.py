@@ -57,7 +57,7 @@ def compare_with_sql_server(
     mismatches, outcomes = [], Counter()
     for spell in spells:
         ident = str(spell["APCS_Ident"]).strip()
-        expected = expected_outcome(spell, derived.get(ident), null_diagnoses_pass, normalise)
+        expected = expected_outcome(spell, derived.get(ident, []), null_diagnoses_pass, normalise)
         outcomes[expected[1] or "flagged"] += 1
         if actual[ident] != expected:
             mismatches.append((ident, actual[ident], expected))
@@ -80,16 +80,23 @@ def test_canonical_extract_needs_no_normalisation(canonical_parquet_project: Dbt
 
 def test_noisy_extract_is_reported_and_reconciled(noisy_csv_project: DbtProject):
     """The noisy extract's malformed values are each reported (the generator writes ages that
-    are not whole numbers, codes of the wrong shape, derived rows with no spell), and
-    the reconciliation accounts for every row: all spells reach the fact."""
+    are not whole numbers or negative, codes of the wrong shape in the derived table and in
+    the lists, derived rows with no spell and second derived rows), and the reconciliation
+    accounts for every row: all spells reach the fact."""
     issues = dict(
         noisy_csv_project.query(
             "select issue, count(*) from main.int_apcs__data_quality_issues group by issue"
         )
     )
-    for issue in ("not_a_whole_number", "wrong_shape", "no_spell", "no_derived_record"):
+    for issue in (
+        "not_a_whole_number", "out_of_range", "wrong_shape", "list_code_wrong_shape",
+        "no_spell", "no_derived_record", "duplicate_identifier",
+    ):  # fmt: skip
         assert issues.get(issue, 0) > 0, f"no {issue} reported: {issues}"
-    spells, derived = read_extract(noisy_csv_project.data_dir)
+    spells, derived_by_ident = read_extract(noisy_csv_project.data_dir)
+    derived_rows = sum(len(rows) for rows in derived_by_ident.values())
+    second_rows = derived_rows - len(derived_by_ident)
+    assert second_rows > 0, "the noisy extract holds no second derived row"
     reconciliation = {
         row[0]: row[1:]
         for row in noisy_csv_project.query(
@@ -101,8 +108,9 @@ def test_noisy_extract_is_reported_and_reconciled(noisy_csv_project: DbtProject)
         "select count(*) from main.fct_rfd_back_spells where is_rfd_back"
     )
     assert reconciliation["apcs"][:3] == (len(spells), len(spells), flagged)
-    # The noisy extract's 25 derived rows with no spell are read but join no spell.
-    assert reconciliation["apcs_der"][:2] == (len(derived), len(derived) - 25)
+    # The noisy extract's 25 derived rows with no spell are read but join no spell; of a
+    # spell's two derived rows, one is kept.
+    assert reconciliation["apcs_der"][:2] == (derived_rows, len(derived_by_ident) - 25)
     assert sum(row[3] for row in reconciliation.values()) == sum(issues.values())
     # Every row is accounted for: rows in = left out (by reason) + rows out.
     accounts = noisy_csv_project.query(
@@ -111,7 +119,7 @@ def test_noisy_extract_is_reported_and_reconciled(noisy_csv_project: DbtProject)
     )
     assert accounts == [
         ("apcs", len(spells), 0, 0, 0, len(spells)),
-        ("apcs_der", len(derived), 0, 0, 25, len(derived) - 25),
+        ("apcs_der", derived_rows, 0, second_rows, 25, len(derived_by_ident) - 25),
     ]
 
 
