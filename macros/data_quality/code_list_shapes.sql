@@ -9,7 +9,7 @@
 -#}
 
 {#- The characters that separate the codes of a list as NCDR writes it, as a regular
-    expression class. -#}
+    expression class (for T-SQL, `code_list_with_comma_separators` names the same ones). -#}
 {% macro code_list_separators() %}
     {{ return('[|, \\t\\n\\r]') }}
 {% endmacro %}
@@ -42,6 +42,16 @@
     )
 {%- endmacro %}
 
+{#- Spark (and Databricks): Java's regular expressions recurse once per repeat of a group, so
+    a whole-list expression could overflow the stack on a list of thousands of codes; each
+    code of the split list is checked instead. -#}
+{% macro spark__code_list_is_of_shape(code_list, code_shape) -%}
+    forall(
+        split({{ code_list }}, '{{ code_list_separators() }}'),
+        listed_code -> listed_code = '' or {{ regexp_full_match('listed_code', code_shape) }}
+    )
+{%- endmacro %}
+
 {% macro fabric__code_list_is_of_shape(code_list, code_shape) -%}
     {{ sqlserver__code_list_is_of_shape(code_list, code_shape) }}
 {%- endmacro %}
@@ -50,8 +60,9 @@
     {{ sqlserver__code_list_is_of_shape(code_list, code_shape) }}
 {%- endmacro %}
 
-{#- T-SQL: `code_list` with each separator (`|`, space, tab, line break) turned into a
-    comma, for STRING_SPLIT, which takes one separator character. -#}
+{#- T-SQL: `code_list` with each separator of `code_list_separators` (`|`, space, tab, line
+    break; a comma already is one) turned into a comma, for STRING_SPLIT, which takes one
+    separator character. -#}
 {% macro code_list_with_comma_separators(code_list) -%}
     {{ replace_each(code_list, ["'|'", "' '"] + control_white_space(), "','") }}
 {%- endmacro %}

@@ -148,7 +148,7 @@
             ~ " like '[-+]%' then 2 else 1 end, 19)" -%}
         case
             when {{ dbt.length(text) }} between 1 and 19
-                and {{ unsigned }} <> ''
+                and {{ dbt.length(unsigned) }} between 1 and 18
                 and {{ unsigned }} not like '%[^0-9]%'
                 then try_convert(int, {{ text }})
         end
@@ -172,6 +172,12 @@
 {#- Fabric Warehouse has two collations; this is the binary one. -#}
 {% macro fabric__safe_cast_from_text(expression, data_type) -%}
     {{ sqlserver__safe_cast_from_text(expression, data_type, 'Latin1_General_100_BIN2_UTF8') }}
+{%- endmacro %}
+
+{#- A predicate true where a value was recorded (`value_as_recorded` is neither NULL nor
+    blank) but did not cast (`cast_value` is NULL): the value is malformed. -#}
+{% macro is_malformed(cast_value, value_as_recorded) -%}
+    {{ cast_value }} is null and {{ trimmed_text(value_as_recorded) }} <> ''
 {%- endmacro %}
 
 {#- True when `text` is a value of `data_type` that casts without error: for an integer an

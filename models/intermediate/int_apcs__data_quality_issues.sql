@@ -46,9 +46,7 @@
         'spells.age_at_start_of_spell < 0 or (spells.age_at_start_of_spell > 150'
         ~ ' and spells.age_at_start_of_spell not between 7001 and 7007)'),
     ('cds_age_not_a_whole_number', 'age_at_cds_activity_date', 'age_at_cds_activity_date_as_recorded',
-        'not_a_whole_number',
-        'spells.age_at_cds_activity_date is null and '
-        ~ trimmed_text('spells.age_at_cds_activity_date_as_recorded') ~ " <> ''"),
+        'not_a_whole_number', flag_is_set('spells.has_malformed_age_at_cds_activity_date')),
     ('cds_age_out_of_range', 'age_at_cds_activity_date', 'age_at_cds_activity_date_as_recorded',
         'out_of_range',
         'spells.age_at_cds_activity_date < 0 or (spells.age_at_cds_activity_date > 150'
@@ -152,8 +150,8 @@ derived_identifiers as (
     codes below. #}
 {%- for list_column, code_shape in list_code_shapes.items() %}
     {%- do tables.spells.columns.append(
-        'case when not ' ~ code_list_is_of_shape('spells.' ~ list_column, code_shape)
-        ~ ' then 1 else 0 end as ' ~ list_column ~ '_of_wrong_shape'
+        'case when not (' ~ code_list_is_of_shape('spells.' ~ list_column, code_shape)
+        ~ ') then 1 else 0 end as ' ~ list_column ~ '_of_wrong_shape'
     ) %}
     {%- do tables.spells.failed.append(list_column ~ '_of_wrong_shape = 1') %}
 {%- endfor %}
@@ -222,7 +220,6 @@ normalised_codes_in_lists as (
         code_as_recorded,
         {{ normalise_code_list('code_as_recorded') }} as code
     from codes_in_lists
-    where code_as_recorded <> ''
 ),
 
 codes_of_wrong_shape as (
@@ -234,13 +231,16 @@ codes_of_wrong_shape as (
         'list_code_wrong_shape' as issue
     from normalised_codes_in_lists
     where
-        (
-            field = 'diagnosis_codes_all'
-            and not {{ regexp_full_match('code', list_code_shapes.diagnosis_codes_all) }}
-        )
-        or (
-            field = 'procedure_codes_all'
-            and not {{ regexp_full_match('code', list_code_shapes.procedure_codes_all) }}
+        code <> ''
+        and (
+            (
+                field = 'diagnosis_codes_all'
+                and not {{ regexp_full_match('code', list_code_shapes.diagnosis_codes_all) }}
+            )
+            or (
+                field = 'procedure_codes_all'
+                and not {{ regexp_full_match('code', list_code_shapes.procedure_codes_all) }}
+            )
         )
 ),
 

@@ -1,11 +1,5 @@
 -- One row per row of the APCS spell table: renamed to snake_case, cast (a malformed number or
 -- date becomes NULL) and normalised. No row is dropped, joined or added.
-{#- The SUS age is recorded (not NULL, not blank) but is not a whole number: the rule does not
-    fall back to the CDS age then (decision register D6). #}
-{%- set age_at_start_of_spell_is_malformed -%}
-    {{ safe_cast_from_text('age_at_start_of_spell_sus', 'integer') }} is null
-    and {{ trimmed_text('age_at_start_of_spell_sus') }} <> ''
-{%- endset %}
 with
 
 source as (
@@ -24,7 +18,6 @@ renamed as (
         {{ normalise_category('der_provider_site_code') }} as provider_site_code,
         {{ normalise_category('der_commissioner_code') }} as commissioner_code,
         {{ safe_cast_from_text('age_at_start_of_spell_sus', 'integer') }} as age_at_start_of_spell,
-        {{ as_flag(age_at_start_of_spell_is_malformed) }} as has_malformed_age_at_start_of_spell,
         {{ safe_cast_from_text('der_age_at_cds_activity_date', 'integer') }}
             as age_at_cds_activity_date,
         {{ normalise_category('sex') }} as sex,
@@ -43,6 +36,18 @@ renamed as (
         {{ as_text('der_diagnosis_all') }} as diagnosis_codes_all_as_recorded,
         {{ as_text('der_procedure_all') }} as procedure_codes_all_as_recorded
     from source
+),
+
+-- An age recorded (not NULL, not blank) but not a whole number. For the SUS age the rule
+-- then does not fall back to the CDS age (decision register D6).
+with_malformed_ages as (
+    select
+        renamed.*,
+        {{ as_flag(is_malformed('renamed.age_at_start_of_spell', 'renamed.age_at_start_of_spell_as_recorded')) }}
+            as has_malformed_age_at_start_of_spell,
+        {{ as_flag(is_malformed('renamed.age_at_cds_activity_date', 'renamed.age_at_cds_activity_date_as_recorded')) }}
+            as has_malformed_age_at_cds_activity_date
+    from renamed
 )
 
-select * from renamed
+select * from with_malformed_ages
