@@ -17,7 +17,8 @@ digits within the integer range, the CDS age used only when the SUS age is missi
 blank), never when it is recorded but malformed (D6). Of several derived rows, one with which
 the spell meets the rule is kept (D17). Values come from the code lists, their near
 neighbours, codes holding them inside, every kind of separator, and text no extract should
-hold: quotes, line breaks, unicode, very long strings, NULLs.
+hold: quotes, line breaks, unicode, very long strings, NULLs; and every run also builds the
+cases the decision register names (NAMED_CASES).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
 from conftest import DbtProject
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sql_server_rule import DOMINANT_PROCEDURES, PRIMARY_DIAGNOSES, REASONS
+from sql_server_rule import DOMINANT_PROCEDURES, PRIMARY_DIAGNOSES, REASONS, rule_age
 
 SITE_CODES = {"Z675", "Z676", "Z677", "Z993"}
 # What the published LIKE patterns search for: C[0-9][0-9], D0, D3[789], D4[012345678].
@@ -171,28 +172,11 @@ def code(value: str | None) -> str | None:
     return None if value is None else re.sub(r"[ \t\n\r.]", "", value).upper()
 
 
-def whole_number(value: str | None, digits: int = 9) -> int | None:
-    """An identifier as staging reads one: 1 to `digits` digits between white space;
-    anything else NULL."""
+def whole_number(value: str | None, digits: int) -> int | None:
+    """A whole number as staging reads an identifier: 1 to `digits` digits between white
+    space; anything else NULL."""
     text = None if value is None else value.strip(WHITE_SPACE)
     return int(text) if text is not None and re.fullmatch(f"[0-9]{{1,{digits}}}", text) else None
-
-
-def age(value: str | None) -> int | None:
-    """An age as staging reads one: an optional sign and 1 to 18 digits between white space,
-    within the integer range; anything else NULL."""
-    text = None if value is None else value.strip(WHITE_SPACE)
-    if text is None or not re.fullmatch("[+-]?[0-9]{1,18}", text):
-        return None
-    return int(text) if -(2**31) <= int(text) < 2**31 else None
-
-
-def rule_age(spell: dict) -> int | None:
-    """The SUS age, or the CDS age only when the SUS age is missing (NULL or blank)."""
-    sus = spell["Age_At_Start_of_Spell_SUS"]
-    if sus is None or sus.strip(WHITE_SPACE) == "":
-        return age(spell["Der_Age_at_CDS_Activity_Date"])
-    return age(sus)
 
 
 def category(value: str | None) -> str | None:
@@ -366,6 +350,54 @@ def work_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("adversarial")
 
 
+def issue_example(spell: dict, derived: dict | None = None, second: dict | None = None) -> tuple:
+    """One row of an extract: a spell meeting every criterion but for `spell`'s changes."""
+    met = {
+        "Der_Diagnosis_All": "||M545",
+        "Der_Procedure_All": "||V485,Z675",
+        "Age_At_Start_of_Spell_SUS": "45",
+        "Der_Age_at_CDS_Activity_Date": "45",
+        "Admission_Method": "11",
+        "Administrative_Category": "01",
+        "Sex": "1",
+    }
+    derived = derived or {"Spell_Dominant_Procedure": "V485", "Spell_Primary_Diagnosis": "M545"}
+    return ({**met, **spell}, derived, "new", "", 12, second)
+
+
+# The cases decision register D3, D6 and D17 name, drawn every run besides the generated ones.
+NAMED_CASES = [
+    *(
+        issue_example({"Der_Diagnosis_All": diagnoses})
+        for diagnoses in [
+            "||M545 C509", "||M545;C509", "||M545,\u00a0C509", "||M545,C 509", "||M545,c50.9",
+            "||M545,D0", "||M545,D0X", "||M545,M54D0", "||M545,XC12", "||M545C509", "||C5,D3 7",
+        ]
+    ),
+    *(
+        issue_example({"Der_Procedure_All": procedures})
+        for procedures in [
+            "||V485 Z675", "||V485;Z675", "||V485,Z675\u00a0", "||V485,Z67 5", "||V485,Z67.5",
+            "||V485,Z6751", "||V485,XZ675", "||V485\u2003Z993", "||V485/Z99 3",
+        ]
+    ),
+    *(
+        issue_example({"Age_At_Start_of_Spell_SUS": age, "Der_Age_at_CDS_Activity_Date": "45"})
+        for age in ["-1", "+19", "0000000019", "18.5", "forty", " ", "", "2147483648", "-0"]
+    ),
+    issue_example(
+        {},
+        {"Spell_Dominant_Procedure": "A011", "Spell_Primary_Diagnosis": "M545"},
+        {"Spell_Dominant_Procedure": "V485", "Spell_Primary_Diagnosis": "M545"},
+    ),
+    issue_example(
+        {},
+        {"Spell_Dominant_Procedure": "V485", "Spell_Primary_Diagnosis": "I10X"},
+        {"Spell_Dominant_Procedure": "A011", "Spell_Primary_Diagnosis": "M545"},
+    ),
+]  # fmt: skip
+
+
 @settings(
     max_examples=10,
     deadline=None,
@@ -373,6 +405,7 @@ def work_root(tmp_path_factory) -> Path:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(extract=EXTRACT)
+@example(extract=NAMED_CASES)
 def test_adversarial_extract_builds_and_flags_as_the_rule_says(extract, work_root: Path):
     directory = work_root / f"extract_{abs(hash(repr(extract)))}"
     spells, derived = extract_rows(extract)

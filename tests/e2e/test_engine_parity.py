@@ -2,7 +2,9 @@
 local Spark session.
 
 All three build the project from the same extract (the noisy CSV one, so normalisation is
-compared too) and every spell's flag and exclusion reason must be identical. PostgreSQL and
+compared too) and every spell's flag and exclusion reason must be identical, and so must the
+data-quality report's count of each issue (each engine splits and checks code lists its own
+way). PostgreSQL and
 Spark run the portable `default__` SQL of the macros, reading tables loaded by `apcs-load`'s
 functions; each then refreshes on the same extract, which must change nothing and leave no
 spell twice. The refresh's handling of new, revised, removed and moved spells is proven on
@@ -23,6 +25,11 @@ from postgres_server import postgres_server
 from apcs_extract.load import load_postgres, load_spark, spark_session
 
 OUTCOMES = "select apcs_ident, is_rfd_back, exclusion_reason from {schema}.fct_rfd_back_spells"
+# The data-quality report, counted: each engine splits and checks code lists its own way.
+ISSUES = (
+    "select source_table, field, issue, count(*) from {schema}.int_apcs__data_quality_issues"
+    " group by source_table, field, issue"
+)
 SPELLS = 20_000
 SCHEMA = os.environ.get("DBT_SCHEMA", "rfd_back")  # the postgres and spark targets' schema
 
@@ -35,7 +42,7 @@ def extract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def duckdb_outcomes(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def duckdb_project(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
     monkeypatch = pytest.MonkeyPatch()
     project = DbtProject(work_dir=tmp_path_factory.mktemp("parity_duckdb"), data_dir=extract_dir)
     try:
@@ -43,7 +50,23 @@ def duckdb_outcomes(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     finally:
         monkeypatch.undo()
     assert result.success, result.exception
-    return {row[0]: row[1:] for row in project.query(OUTCOMES.format(schema="main"))}
+    return project
+
+
+@pytest.fixture(scope="module")
+def duckdb_outcomes(duckdb_project: DbtProject) -> dict:
+    return {row[0]: row[1:] for row in duckdb_project.query(OUTCOMES.format(schema="main"))}
+
+
+@pytest.fixture(scope="module")
+def duckdb_issues(duckdb_project: DbtProject) -> dict:
+    return issue_counts(duckdb_project.query(ISSUES.format(schema="main")))
+
+
+def issue_counts(rows) -> dict:
+    counts = {tuple(row[:3]): int(row[3]) for row in rows}
+    assert counts.get(("apcs", "diagnosis_codes_all", "list_code_wrong_shape"), 0) > 0
+    return counts
 
 
 def summary(outcomes: dict) -> dict:
@@ -73,7 +96,9 @@ def build_and_refresh(project: DbtProject, target: str, outcomes, monkeypatch) -
     return {row[0]: row[1:] for row in built}
 
 
-def test_postgres_matches_duckdb_on_every_spell(extract_dir, duckdb_outcomes, tmp_path, capsys):
+def test_postgres_matches_duckdb_on_every_spell(
+    extract_dir, duckdb_outcomes, duckdb_issues, tmp_path, capsys
+):
     monkeypatch = pytest.MonkeyPatch()
     try:
         with postgres_server() as environment:
@@ -88,12 +113,18 @@ def test_postgres_matches_duckdb_on_every_spell(extract_dir, duckdb_outcomes, tm
 
             project = DbtProject(work_dir=tmp_path, data_dir=extract_dir)
             on_postgres = build_and_refresh(project, "postgres", outcomes, monkeypatch)
+            with psycopg2.connect() as connection, connection.cursor() as cursor:
+                cursor.execute(ISSUES.format(schema=SCHEMA))
+                issues = issue_counts(cursor.fetchall())
     finally:
         monkeypatch.undo()
     assert_same_outcomes("PostgreSQL", on_postgres, duckdb_outcomes, capsys)
+    assert issues == duckdb_issues
 
 
-def test_spark_matches_duckdb_on_every_spell(extract_dir, duckdb_outcomes, tmp_path, capsys):
+def test_spark_matches_duckdb_on_every_spell(
+    extract_dir, duckdb_outcomes, duckdb_issues, tmp_path, capsys
+):
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("SPARK_WAREHOUSE_DIR", str(tmp_path / "spark"))
     monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
@@ -107,7 +138,9 @@ def test_spark_matches_duckdb_on_every_spell(extract_dir, duckdb_outcomes, tmp_p
 
         project = DbtProject(work_dir=tmp_path, data_dir=extract_dir)
         on_spark = build_and_refresh(project, "spark", outcomes, monkeypatch)
+        issues = issue_counts(session.sql(ISSUES.format(schema=SCHEMA)).collect())
     finally:
         session.stop()
         monkeypatch.undo()
     assert_same_outcomes("Spark", on_spark, duckdb_outcomes, capsys)
+    assert issues == duckdb_issues
