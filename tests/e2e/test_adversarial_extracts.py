@@ -33,7 +33,13 @@ import pytest
 from conftest import DbtProject
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sql_server_rule import DOMINANT_PROCEDURES, PRIMARY_DIAGNOSES, REASONS, rule_age
+from sql_server_rule import (
+    DOMINANT_PROCEDURES,
+    PRIMARY_DIAGNOSES,
+    REASONS,
+    WHITE_SPACE,
+    rule_age,
+)
 
 SITE_CODES = {"Z675", "Z676", "Z677", "Z993"}
 # What the published LIKE patterns search for: C[0-9][0-9], D0, D3[789], D4[012345678].
@@ -42,7 +48,6 @@ EXCLUDED_CATEGORIES = (
     | {"D0"}
     | {f"D{number}" for number in range(37, 49)}
 )
-WHITE_SPACE = " \t\n\r"
 
 # Codes of the rule, near misses, codes holding a wanted code inside them, codes split so
 # that they hold none, and codes that are no codes at all.
