@@ -19,7 +19,14 @@
             schema=source_node.schema,
             identifier=source_node.identifier
         ) -%}
-        {%- if relation is none -%}
+        {%- if relation is none and source_node.source_name == 'population' -%}
+            {#- The population is optional: without it the rates are not computed. -#}
+            {{ log(
+                'No population table (' ~ source_file_description(source_node) ~ '): '
+                ~ 'rpt_rfd_back_rates is empty. To publish rates, supply '
+                ~ source_node.identifier ~ ' (README: Rates).', info=true
+            ) }}
+        {%- elif relation is none -%}
             {%- do problems.append(
                 'source ' ~ source_node.source_name ~ '.' ~ source_node.name ~ ': table '
                 ~ where ~ ' does not exist'
@@ -65,6 +72,6 @@
 {% macro duckdb__source_file_description(source_node) %}
     {%- set directory = population_data_dir() if source_node.source_name == 'population'
         else apcs_data_dir() -%}
-    {%- set reader = apcs_extract_file_reader(directory, source_node.identifier) -%}
-    {{ return('file ' ~ reader.split("'")[1]) }}
+    {%- set path = apcs_extract_file(directory, source_node.identifier) -%}
+    {{ return('file ' ~ path if path else 'file ' ~ source_node.identifier ~ '.csv or .parquet in ' ~ directory) }}
 {% endmacro %}

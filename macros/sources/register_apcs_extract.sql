@@ -2,12 +2,16 @@
     Makes the raw APCS extract available as the `apcs` source.
 
     On DuckDB the extract is a directory of files (APCS_DATA_DIR) holding apcs and apcs_der as
-    CSV or Parquet, whichever is there, and, unless var `population_source_supplied` is false,
-    the population table commissioner_population (in POPULATION_DATA_DIR, by default the
-    extract directory). This macro, run by `on-run-start`, registers each file
-    as a view in the source schema, so every model reads it through `source()` exactly as it
-    would read a warehouse table. CSV is read with every column as text, so leading zeros
-    survive (`02` stays `02`); staging does the casting.
+    Parquet, CSV or gzipped CSV, whichever is there, and the optional population table
+    commissioner_population (in POPULATION_DATA_DIR, by default the extract directory). This
+    macro, run by `on-run-start`, checks each file (macros/sources/read_extract_csv.sql) and
+    registers it as a view in the source schema, so every model reads it through `source()`
+    exactly as it would read a warehouse table. CSV is read with every column as text, so
+    leading zeros survive (`02` stays `02`); staging does the casting.
+
+    Without a population file the rates are not computed: `rpt_rfd_back_rates` is empty and
+    one log line says how to supply the file (check_sources). A POPULATION_DATA_DIR that is
+    set but holds no population file stops the run: the file was meant to be there.
 
     On warehouse engines the raw tables already exist, so the default does nothing.
 -#}
@@ -19,42 +23,47 @@
     {{ return('select 1 as apcs_extract_is_a_warehouse_table') }}
 {% endmacro %}
 
+{#- Every statement runs here, while the hook is rendered: a failure stops the run before any
+    model. -#}
 {% macro duckdb__register_apcs_extract() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set data_dir = apcs_data_dir() -%}
-    {%- set schema = var('apcs_source_schema') -%}
-    {%- set statements = ['create schema if not exists ' ~ adapter.quote(schema)] -%}
+    {%- set schema = adapter.quote(var('apcs_source_schema')) -%}
+    {%- set views = [] -%}
     {%- for table in [var('apcs_spells_table'), var('apcs_derived_table')] -%}
-        {%- set reader = apcs_extract_file_reader(data_dir, table) -%}
-        {%- do statements.append(
-            'create or replace view ' ~ adapter.quote(schema) ~ '.' ~ adapter.quote(table)
-            ~ ' as select * from ' ~ reader
-        ) -%}
+        {%- do views.append((schema, table, apcs_extract_file_reader(data_dir, table))) -%}
     {%- endfor -%}
     {%- if var('population_source_supplied') -%}
-        {%- set population_schema = var('population_source_schema') or schema -%}
+        {%- set population_schema = adapter.quote(var('population_source_schema') or var('apcs_source_schema')) -%}
         {%- set table = var('population_table') -%}
-        {%- set reader = apcs_extract_file_reader(
-            population_data_dir(), table, 'Population table',
-            'Set POPULATION_DATA_DIR to a directory holding ' ~ table ~ '.csv or ' ~ table
-            ~ '.parquet (README: Rates), or run without rates: --vars '
-            ~ "'{population_source_supplied: false}'."
-        ) -%}
-        {%- do statements.append('create schema if not exists ' ~ adapter.quote(population_schema)) -%}
-        {%- do statements.append(
-            'create or replace view ' ~ adapter.quote(population_schema) ~ '.' ~ adapter.quote(table)
-            ~ ' as select * from ' ~ reader
-        ) -%}
+        {%- if env_var('POPULATION_DATA_DIR', '') != '' or apcs_extract_file(population_data_dir(), table) -%}
+            {%- set reader = apcs_extract_file_reader(
+                population_data_dir(), table, 'Population table',
+                'Set POPULATION_DATA_DIR to a directory holding ' ~ table ~ '.csv or ' ~ table
+                ~ '.parquet (README: Rates), or leave it unset to build without rates.'
+            ) -%}
+            {%- do views.append((population_schema, table, reader)) -%}
+        {%- else -%}
+            {#- No population file: a view left by an earlier run must not stand in for it. -#}
+            {%- do run_query('create schema if not exists ' ~ population_schema) -%}
+            {%- do run_query('drop view if exists ' ~ population_schema ~ '.' ~ adapter.quote(table)) -%}
+        {%- endif -%}
     {%- endif -%}
-    {{ return(statements | join(';\n')) }}
+    {%- for view_schema, table, reader in views -%}
+        {%- do run_query('create schema if not exists ' ~ view_schema) -%}
+        {%- do run_query(
+            'create or replace view ' ~ view_schema ~ '.' ~ adapter.quote(table) ~ ' as select * from ' ~ reader
+        ) -%}
+    {%- endfor -%}
+    {{ return('select 1 as apcs_extract_registered') }}
 {% endmacro %}
 
 {#- The directory holding the population file, without a trailing slash: POPULATION_DATA_DIR,
     or the extract directory. -#}
 {% macro population_data_dir() %}
-    {{ return(env_var('POPULATION_DATA_DIR', apcs_data_dir()).rstrip('/')) }}
+    {{ return((env_var('POPULATION_DATA_DIR', '') or apcs_data_dir()).rstrip('/')) }}
 {% endmacro %}
 
 {#- The extract directory, without a trailing slash. -#}
@@ -62,49 +71,59 @@
     {{ return(env_var('APCS_DATA_DIR', 'data/demo').rstrip('/')) }}
 {% endmacro %}
 
-{#- The DuckDB table function that reads one extract table: Parquet if present, else CSV. When
-    neither is there, the error names the file as `described_as` and says what to do
-    (`remedy`, by default: set APCS_DATA_DIR). -#}
-{% macro apcs_extract_file_reader(data_dir, table, described_as='APCS extract', remedy=none) %}
-    {%- set parquet_path = data_dir ~ '/' ~ table ~ '.parquet' -%}
-    {%- set csv_path = data_dir ~ '/' ~ table ~ '.csv' -%}
-    {%- set found = run_query(
-        "select file from glob('" ~ parquet_path ~ "') union all select file from glob('"
-        ~ csv_path ~ "')"
-    ).columns[0].values() -%}
-    {%- if parquet_path in found or csv_path in found -%}
-        {%- if parquet_path in found -%}
-            {%- set reader = "read_parquet('" ~ parquet_path ~ "')" -%}
-        {%- else -%}
-            {%- set reader = "read_csv('" ~ csv_path ~ "', header = true, all_varchar = true,"
-                ~ " delim = ',', quote = '\"', escape = '\"')" -%}
+{#- `text` as a SQL string literal: in quotes, each quote in it doubled, so a path such as
+    `/data/o'neil extract` is read as written and never as SQL. -#}
+{% macro sql_string(text) %}
+    {{ return("'" ~ text | replace("'", "''") ~ "'") }}
+{% endmacro %}
+
+{#- The file one extract table is read from, in order of preference: `<table>.parquet`,
+    `<table>.csv`, `<table>.csv.gz`; none when none of them is there. -#}
+{% macro apcs_extract_file(data_dir, table) %}
+    {%- for suffix in ['.parquet', '.csv', '.csv.gz'] -%}
+        {%- set path = data_dir ~ '/' ~ table ~ suffix -%}
+        {%- if run_query('select file from glob(' ~ sql_string(path) ~ ')').columns[0].values() | length > 0 -%}
+            {{ return(path) }}
         {%- endif -%}
-        {#- Read the file's columns now, so an unreadable or malformed file stops the run here,
-            naming the file, rather than leaving a view on an earlier extract in place. -#}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}
+
+{#- The DuckDB table function that reads one extract table, once its file is checked: Parquet
+    as it is, CSV (plain or gzipped) through `extract_csv_reader`, which stops on a file that
+    would not be read right. When no file is there, the error names the files looked for as
+    `described_as` and says what to do (`remedy`, by default: set APCS_DATA_DIR). -#}
+{% macro apcs_extract_file_reader(data_dir, table, described_as='APCS extract', remedy=none) %}
+    {%- set path = apcs_extract_file(data_dir, table) -%}
+    {%- if path and path.endswith('.parquet') -%}
+        {%- set reader = 'read_parquet(' ~ sql_string(path) ~ ')' -%}
+        {#- Read the file's columns now, so an unreadable file stops the run here, naming the
+            file, rather than leaving a view on an earlier extract in place. -#}
         {%- do run_query('describe select * from ' ~ reader) -%}
         {{ return(reader) }}
-    {%- else -%}
-        {#- Say what is there instead: no directory at all, or a file of another kind. -#}
-        {%- set directory_found = run_query(
-            "select count(*) from glob('" ~ data_dir ~ "/*')"
-        ).columns[0].values()[0] > 0 -%}
-        {%- set others = run_query(
-            "select file from glob('" ~ data_dir ~ "/" ~ table ~ ".*') order by file"
-        ).columns[0].values() -%}
-        {%- if not directory_found -%}
-            {%- set found_instead = 'The directory ' ~ data_dir ~ ' does not exist or is empty. ' -%}
-        {%- elif others -%}
-            {%- set found_instead = 'Found ' ~ others | join(', ') ~ ': only CSV (.csv) and '
-                ~ 'Parquet (.parquet) are read; export the table as one of them. ' -%}
-        {%- else -%}
-            {%- set found_instead = '' -%}
-        {%- endif -%}
-        {{ exceptions.raise_compiler_error(
-            described_as ~ " not found: neither " ~ parquet_path ~ " nor " ~ csv_path
-            ~ " exists. " ~ found_instead ~ (remedy or (
-                "Set APCS_DATA_DIR to a directory holding " ~ table ~ ".csv or " ~ table
-                ~ ".parquet (run `make build` to write the bundled demo extract)."
-            ))
-        ) }}
+    {%- elif path -%}
+        {{ return(extract_csv_reader(path)) }}
     {%- endif -%}
+    {#- Say what is there instead: no directory at all, or a file of another kind. -#}
+    {%- set directory_found = run_query(
+        'select count(*) from glob(' ~ sql_string(data_dir ~ '/*') ~ ')'
+    ).columns[0].values()[0] > 0 -%}
+    {%- set others = run_query(
+        'select file from glob(' ~ sql_string(data_dir ~ '/' ~ table ~ '.*') ~ ') order by file'
+    ).columns[0].values() -%}
+    {%- if not directory_found -%}
+        {%- set found_instead = 'The directory ' ~ data_dir ~ ' does not exist or is empty. ' -%}
+    {%- elif others -%}
+        {%- set found_instead = 'Found ' ~ others | join(', ') ~ ': only CSV (.csv, .csv.gz) and '
+            ~ 'Parquet (.parquet) are read; export the table as one of them. ' -%}
+    {%- else -%}
+        {%- set found_instead = '' -%}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error(
+        described_as ~ ' not found: none of ' ~ data_dir ~ '/' ~ table ~ '.parquet, .csv or .csv.gz'
+        ~ ' exists. ' ~ found_instead ~ (remedy or (
+            'Set APCS_DATA_DIR to a directory holding ' ~ table ~ '.csv or ' ~ table
+            ~ '.parquet (run `make build` to write the bundled demo extract).'
+        ))
+    ) }}
 {% endmacro %}

@@ -93,10 +93,14 @@
 {#-
     A cast that turns a malformed value into NULL instead of failing the build. An integer is
     an optional sign and digits, leading zeros allowed (`+19` and `0000000019` are 19, `-1` is
-    -1), within the integer range; a bigint (an identifier) digits only, at most 18. So
-    `18.5`, `1e2` and `forty` are NULL, not rounded. A date must be a real calendar date
-    written `YYYY-MM-DD`, from year 0001: engines disagree on year 0000 (SQL Server has none,
-    PostgreSQL refuses it, DuckDB reads it as 1 BC), so it is NULL.
+    -1), within the integer range; a bigint (an identifier) digits only, at most 18. A
+    whole number may carry a zero fraction (`45.0`, `45.00`), as pandas and Spark write a
+    whole number held as a float (decision register D6). So `18.5`, `1e2` and `forty` are
+    NULL, not rounded. A date must be a real calendar date written `YYYY-MM-DD`, from year
+    0001, optionally followed by a time as SSMS, pandas and Spark write a datetime
+    (`2023-04-01 00:00:00.000`, `2023-04-01T00:00:00`): the date is its first ten
+    characters. Engines disagree on year 0000 (SQL Server has none, PostgreSQL refuses it,
+    DuckDB reads it as 1 BC), so it is NULL.
 -#}
 {% macro safe_cast_from_text(expression, data_type) %}
     {{ return(engine_or_portable(
@@ -105,7 +109,7 @@
 {% endmacro %}
 
 {% macro default__safe_cast_from_text(expression, data_type) -%}
-    {%- set text = trimmed_text(expression) -%}
+    {%- set text = without_zero_fraction_or_time(trimmed_text(expression), data_type) -%}
     case
         when {{ text_has_shape(text, data_type) }}
             then {{ dbt.cast(text, api.Column.translate_type(data_type)) }}
@@ -118,19 +122,23 @@
     passes through unchanged: DuckDB folds `typeof` while binding, so the unused branch costs
     nothing per row. -#}
 {% macro duckdb__safe_cast_from_text(expression, data_type) -%}
+    {%- set zero_fraction = '(\\.0+)?' -%}
+    {%- set time = '([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?([+-][0-9]{2}(:?[0-9]{2})?|Z)?)?' -%}
     {%- set shapes = {
-        'integer': '[+-]?[0-9]{1,18}',
-        'bigint': '[0-9]{1,18}',
-        'date': '([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}'
+        'integer': '[+-]?[0-9]{1,18}' ~ zero_fraction,
+        'bigint': '[0-9]{1,18}' ~ zero_fraction,
+        'date': '([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}' ~ time
     } -%}
     {%- if data_type not in shapes -%}
         {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
     {%- endif -%}
+    {#- try_cast reads `45.0` as 45; a date is cast from its first ten characters. -#}
+    {%- set text = trimmed_text(expression) -%}
     case
         when typeof({{ expression }}) = '{{ data_type | upper }}'
             then cast({{ expression }} as {{ data_type }})
         when regexp_full_match({{ as_text(expression) }}, '[ \t\n\r]*{{ shapes[data_type] }}[ \t\n\r]*')
-            then try_cast({{ trimmed_text(expression) }} as {{ data_type }})
+            then try_cast({{ 'substring(' ~ text ~ ', 1, 10)' if data_type == 'date' else text }} as {{ data_type }})
     end
 {%- endmacro %}
 
@@ -140,7 +148,7 @@
     2023-02-30. The patterns compare in a binary collation (`binary_collation`), so no other
     character counts as a digit. -#}
 {% macro sqlserver__safe_cast_from_text(expression, data_type, binary_collation='Latin1_General_100_BIN2') -%}
-    {%- set text = trimmed_text(expression) -%}
+    {%- set text = without_zero_fraction_or_time(trimmed_text(expression), data_type) -%}
     {%- set binary_text = text ~ ' collate ' ~ binary_collation -%}
     {%- if data_type == 'integer' -%}
         {#- The digits after an optional sign. -#}
@@ -172,6 +180,39 @@
 {#- Fabric Warehouse has two collations; this is the binary one. -#}
 {% macro fabric__safe_cast_from_text(expression, data_type) -%}
     {{ sqlserver__safe_cast_from_text(expression, data_type, 'Latin1_General_100_BIN2_UTF8') }}
+{%- endmacro %}
+
+{#- `text` (a trimmed text expression) reduced to what the shape checks read: a whole number
+    without a zero fraction (`45.0` is `45`; `45.5` and `45.` are left as they are, and are
+    malformed), a date without the time that follows it (`2023-04-01 00:00:00.000` and
+    `2023-04-01T00:00:00Z` are `2023-04-01`; a date followed by anything else is left whole,
+    and is malformed). Portable: position, substring with three arguments and replace run on
+    every engine, T-SQL included. -#}
+{% macro without_zero_fraction_or_time(text, data_type) -%}
+    {%- if data_type in ('integer', 'bigint') -%}
+        {%- set point = dbt.position("'.'", text) -%}
+        case
+            when {{ point }} > 1
+                and {{ dbt.length(text) }} > {{ point }}
+                and {{ dbt.replace('substring(' ~ text ~ ', ' ~ point ~ ' + 1, 40)', "'0'", "''") }} = ''
+                then substring({{ text }}, 1, {{ point }} - 1)
+            else {{ text }}
+        end
+    {%- elif data_type == 'date' -%}
+        {%- set time = 'substring(' ~ text ~ ', 12, 40)' -%}
+        {%- set time_characters = ["'0'", "'1'", "'2'", "'3'", "'4'", "'5'", "'6'", "'7'", "'8'",
+            "'9'", "':'", "'.'", "'+'", "'-'", "'Z'"] -%}
+        case
+            when {{ dbt.length(text) }} between 16 and 50
+                and substring({{ text }}, 11, 1) in (' ', 'T')
+                and substring({{ text }}, 14, 1) = ':'
+                and {{ replace_each(time, time_characters, "''") }} = ''
+                then substring({{ text }}, 1, 10)
+            else {{ text }}
+        end
+    {%- else -%}
+        {{ text }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A predicate true where a value was recorded (`value_as_recorded` is neither NULL nor

@@ -75,13 +75,15 @@ def is_missing(value) -> bool:
 
 
 def to_int(value) -> int | None:
-    """An optional sign and 1 to 18 digits, within the integer range, else NULL (`18.5`, `1e2`
-    and `forty` are not ages; `+19` and `0000000019` are 19)."""
+    """An optional sign and 1 to 18 digits, maybe with a zero fraction, within the integer
+    range, else NULL (`18.5`, `1e2` and `forty` are not ages; `+19`, `0000000019` and `19.0`
+    are 19)."""
     text = _text(value)
     text = None if text is None else text.strip(WHITE_SPACE)
-    if text is None or not re.fullmatch(r"[+-]?[0-9]{1,18}", text):
+    match = None if text is None else re.fullmatch(r"([+-]?[0-9]{1,18})(\.0+)?", text)
+    if match is None:
         return None
-    number = int(text)
+    number = int(match.group(1))
     return number if number in INTEGER_RANGE else None
 
 

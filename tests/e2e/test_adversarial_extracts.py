@@ -92,6 +92,7 @@ CODE_LIST = (
 AGE = st.one_of(
     st.sampled_from(["18", "121", "7001", "999"]),
     st.sampled_from(["18", "121", "19", "120", " 50 ", "18.5", "1e2"]),
+    st.sampled_from(["19.0", "45.00", "18.0", "120.0", "121.0", "19.", ".5", "19.01", "-0.0"]),
     st.sampled_from(["forty", "٤٥", "１９", "-1", "0045", "1234567890"]),
     st.sampled_from(["+19", "0000000019", "-0", "-19", "+", "--1", "+-1", " ", "\t"]),
     st.sampled_from(["2147483647", "2147483648", "-2147483648", "000000000000000000019"]),
@@ -178,10 +179,11 @@ def code(value: str | None) -> str | None:
 
 
 def whole_number(value: str | None, digits: int) -> int | None:
-    """A whole number as staging reads an identifier: 1 to `digits` digits between white
-    space; anything else NULL."""
+    """A whole number as staging reads an identifier: 1 to `digits` digits, maybe with a zero
+    fraction (`12.0`), between white space; anything else NULL."""
     text = None if value is None else value.strip(WHITE_SPACE)
-    return int(text) if text is not None and re.fullmatch(f"[0-9]{{1,{digits}}}", text) else None
+    match = None if text is None else re.fullmatch(f"([0-9]{{1,{digits}}})(\\.0+)?", text)
+    return None if match is None else int(match.group(1))
 
 
 def category(value: str | None) -> str | None:
@@ -388,7 +390,10 @@ NAMED_CASES = [
     ),
     *(
         issue_example({"Age_At_Start_of_Spell_SUS": age, "Der_Age_at_CDS_Activity_Date": "45"})
-        for age in ["-1", "+19", "0000000019", "18.5", "forty", " ", "", "2147483648", "-0"]
+        for age in [
+            "-1", "+19", "0000000019", "18.5", "forty", " ", "", "2147483648", "-0", "45.0",
+            "19.", "45.5",
+        ]
     ),
     issue_example(
         {},

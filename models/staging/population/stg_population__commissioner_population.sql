@@ -1,12 +1,30 @@
 -- One row per row of the population table: renamed, cast (a malformed number becomes NULL)
 -- and normalised as the APCS extract is, so the codes join. No row is dropped, joined or
--- added.
+-- added. The population is optional: where its table does not exist, this model is empty
+-- and so are the rates (the build's log says so).
 {{ config(enabled=var('population_source_supplied')) }}
+
+{%- set population = source('population', 'commissioner_population') %}
+{%- set population_exists = not execute or adapter.get_relation(
+    database=population.database, schema=population.schema, identifier=population.identifier
+) is not none %}
 
 with
 
 source as (
-    select * from {{ source('population', 'commissioner_population') }}
+    {%- if population_exists %}
+    select * from {{ population }}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as commissioner_code,
+        cast(null as {{ dbt.type_string() }}) as financial_year,
+        cast(null as {{ dbt.type_string() }}) as age_band,
+        cast(null as {{ dbt.type_string() }}) as sex,
+        cast(null as {{ dbt.type_string() }}) as population,
+        cast(null as {{ dbt.type_string() }}) as population_source
+    from (select 1 as no_population) as no_population_table
+    where 1 = 0
+    {%- endif %}
 ),
 
 renamed as (

@@ -1,0 +1,204 @@
+{#-
+    Reading a CSV extract on DuckDB as analysts export one (SSMS, Excel, pandas, Spark), or
+    stopping before any model with one message that names the file, the line and the fix
+    (README: Exporting your extract). Three passes over the file, each reading bytes only, so
+    none can fail with a message quoting a patient's row:
+      1. the header line: the delimiter (APCS_CSV_DELIMITER, a comma unless set) and column
+         names given twice;
+      2. every line, for bytes that are not UTF-8 when the encoding (APCS_CSV_ENCODING) is
+         UTF-8;
+      3. every record, for a field count other than the header's (SSMS leaves a comma inside
+         Der_Diagnosis_All unquoted), or a quote left open.
+    The reader returned reads every column as text and an unquoted `NULL`, in any case, as a
+    missing value, as SSMS writes one.
+-#}
+{% macro extract_csv_reader(path) %}
+    {%- set encoding = extract_csv_encoding() -%}
+    {%- set delimiter = extract_csv_delimiter() -%}
+    {%- set file_name = path.split('/') | last -%}
+    {#- The first line, and line numbers, need the file read in order: the profile lets DuckDB
+        read in any order, which is faster, so the order is kept for these checks only. -#}
+    {%- set insertion_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
+    {%- do run_query('set preserve_insertion_order = true') -%}
+    {%- set header = extract_csv_header(path) -%}
+    {%- if header is none -%}
+        {{ exceptions.raise_compiler_error(file_name ~ ' (' ~ path ~ ') is empty: it has no header line and no rows.') }}
+    {%- endif -%}
+    {{ check_extract_csv_delimiter(path, header, delimiter) }}
+    {{ check_extract_csv_header_names(path, header, delimiter) }}
+    {%- if encoding == 'utf-8' -%}
+        {{ check_extract_csv_is_utf8(path) }}
+    {%- endif -%}
+    {%- set options = 'header = true, all_varchar = true, delim = ' ~ sql_string(delimiter)
+        ~ ", quote = '\"', escape = '\"', encoding = " ~ sql_string(encoding)
+        ~ ", nullstr = ['" ~ null_spellings() | join("', '") ~ "']" -%}
+    {{ check_extract_csv_records(path, options) }}
+    {%- do run_query('set preserve_insertion_order = ' ~ insertion_order) -%}
+    {{ return('read_csv(' ~ sql_string(path) ~ ', ' ~ options ~ ')') }}
+{% endmacro %}
+
+{#- What a CSV field holding nothing but these reads as: missing (NULL). An empty field, and
+    `NULL` in every mix of cases, as SSMS writes a missing value. -#}
+{% macro null_spellings() %}
+    {%- set spellings = [''] -%}
+    {%- for mask in range(16) -%}
+        {%- set letters = [] -%}
+        {%- for letter in 'null' -%}
+            {%- do letters.append(letter.upper() if (mask // (2 ** loop.index0)) % 2 else letter) -%}
+        {%- endfor -%}
+        {%- do spellings.append(letters | join('')) -%}
+    {%- endfor -%}
+    {{ return(spellings) }}
+{% endmacro %}
+
+{#- The encoding setting, APCS_CSV_ENCODING: UTF-8 unless set. Windows-1252 (`cp1252`, what
+    Excel and SSMS write on Windows) is read as Latin-1: the two differ only in bytes 0x80 to
+    0x9F (such as `€` and curly quotes), which no code, date or number holds. -#}
+{% macro extract_csv_encoding() %}
+    {%- set setting = env_var('APCS_CSV_ENCODING', 'utf-8') | lower | replace('_', '-') -%}
+    {%- set encodings = {
+        'utf-8': 'utf-8', 'utf8': 'utf-8', 'utf-8-sig': 'utf-8',
+        'cp1252': 'latin-1', 'windows-1252': 'latin-1', 'latin-1': 'latin-1', 'latin1': 'latin-1',
+        'iso-8859-1': 'latin-1'
+    } -%}
+    {%- if setting not in encodings -%}
+        {{ exceptions.raise_compiler_error(
+            'APCS_CSV_ENCODING is ' ~ setting ~ ': set it to utf-8 (the default), cp1252 '
+            ~ '(Windows, as Excel and SSMS write) or latin-1.'
+        ) }}
+    {%- endif -%}
+    {{ return(encodings[setting]) }}
+{% endmacro %}
+
+{#- The delimiter setting, APCS_CSV_DELIMITER: a comma unless set. -#}
+{% macro extract_csv_delimiter() %}
+    {%- set setting = env_var('APCS_CSV_DELIMITER', 'comma') | lower -%}
+    {%- set delimiters = extract_csv_delimiters() -%}
+    {%- if setting not in delimiters -%}
+        {{ exceptions.raise_compiler_error(
+            'APCS_CSV_DELIMITER is ' ~ setting ~ ': set it to ' ~ delimiters.keys() | join(', ')
+            ~ ' (comma is the default).'
+        ) }}
+    {%- endif -%}
+    {{ return(delimiters[setting]) }}
+{% endmacro %}
+
+{% macro extract_csv_delimiters() %}
+    {{ return({'comma': ',', 'tab': '\t', 'pipe': '|', 'semicolon': ';'}) }}
+{% endmacro %}
+
+{#- The file's first line, read as bytes (Latin-1 never fails), without a UTF-8 byte-order
+    mark (three bytes); none for an empty file. -#}
+{% macro extract_csv_header(path) %}
+    {%- set lines = run_query(
+        'select line from read_csv(' ~ sql_string(path) ~ ", columns = {'line': 'VARCHAR'}, header = false,"
+        ~ " delim = chr(31), quote = '', escape = '', encoding = 'latin-1', auto_detect = false) limit 1"
+    ).columns[0].values() -%}
+    {%- if lines | length == 0 or lines[0] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set header = lines[0].rstrip('\r') -%}
+    {%- if header.startswith('\u00ef\u00bb\u00bf') -%}
+        {%- set header = header[3:] -%}
+    {%- endif -%}
+    {{ return(header) }}
+{% endmacro %}
+
+{#- The header must split on the delimiter set: a file written with another one (a tab- or
+    pipe-delimited export saved as .csv) stops, saying which it is and what to set. -#}
+{% macro check_extract_csv_delimiter(path, header, delimiter) %}
+    {%- set file_name = path.split('/') | last -%}
+    {%- if delimiter in header -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- for setting, other in extract_csv_delimiters().items() if other in header -%}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ' (' ~ path ~ ') is ' ~ setting ~ '-delimited: its header line is split by '
+            ~ (other | replace('\t', 'tabs')) ~ ', not by ' ~ (delimiter | replace('\t', 'tabs'))
+            ~ '. Re-export it comma-separated, or read it as it is: set APCS_CSV_DELIMITER='
+            ~ setting ~ ' (README: Exporting your extract).'
+        ) }}
+    {%- endfor -%}
+{% endmacro %}
+
+{#- A column named twice (case aside) stops the run, naming it: only one copy would be read. -#}
+{% macro check_extract_csv_header_names(path, header, delimiter) %}
+    {%- set seen = [] -%}
+    {%- set repeated = [] -%}
+    {%- for name in header.split(delimiter) -%}
+        {%- set name = name.strip().strip('"').strip() -%}
+        {%- if name | lower in seen and name not in repeated -%}
+            {%- do repeated.append(name) -%}
+        {%- endif -%}
+        {%- do seen.append(name | lower) -%}
+    {%- endfor -%}
+    {%- if repeated -%}
+        {{ exceptions.raise_compiler_error(
+            (path.split('/') | last) ~ ' (' ~ path ~ ') names ' ~ repeated | join(', ')
+            ~ ' more than once in its header line: only one copy would be read. Export each column once.'
+        ) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Bytes that are not UTF-8 stop the run, naming the first line holding one and the setting
+    to use. Each line is read as Latin-1 (one character per byte) and matched against UTF-8's
+    byte sequences. -#}
+{% macro check_extract_csv_is_utf8(path) %}
+    {%- set utf8 = '([\\x{00}-\\x{7f}]|[\\x{c2}-\\x{df}][\\x{80}-\\x{bf}]|[\\x{e0}-\\x{ef}][\\x{80}-\\x{bf}]{2}'
+        ~ '|[\\x{f0}-\\x{f4}][\\x{80}-\\x{bf}]{3})*' -%}
+    {%- set found = run_query(
+        'select min(line_number), count(*) from ('
+        ~ ' select row_number() over () as line_number, line from read_csv(' ~ sql_string(path)
+        ~ ", columns = {'line': 'VARCHAR'}, header = false, delim = chr(31), quote = '', escape = '',"
+        ~ " encoding = 'latin-1', auto_detect = false)"
+        ~ ") where not regexp_full_match(line, '" ~ utf8 ~ "')"
+    ).rows[0] -%}
+    {%- if found[1] > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            (path.split('/') | last) ~ ' (' ~ path ~ ') is not UTF-8: line ' ~ found[0] ~ ' holds a byte'
+            ~ ' that UTF-8 has no character for (' ~ found[1] ~ ' line(s) in all), as a file written'
+            ~ ' in Windows-1252 by Excel or SSMS does (a £ or é). Set APCS_CSV_ENCODING=cp1252 to read'
+            ~ ' it as it is, or re-export it as UTF-8 (README: Exporting your extract).'
+        ) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Every record must have as many fields as the header. A scan that stores the records it
+    cannot read (DuckDB's store_rejects) finds the first, by its line in the file. -#}
+{% macro check_extract_csv_records(path, options) %}
+    {%- set file_name = path.split('/') | last -%}
+    {%- do run_query('drop table if exists rfd_back_csv_rejects') -%}
+    {%- do run_query('drop table if exists rfd_back_csv_scans') -%}
+    {%- do run_query(
+        'select count(*) from read_csv(' ~ sql_string(path) ~ ', ' ~ options ~ ', store_rejects = true,'
+        ~ " rejects_table = 'rfd_back_csv_rejects', rejects_scan = 'rfd_back_csv_scans')"
+    ) -%}
+    {%- set rejects = run_query(
+        'select min(line), count(*), arg_min(error_type, line), arg_min(error_message, line)'
+        ~ ' from rfd_back_csv_rejects'
+    ).rows[0] -%}
+    {%- if rejects[1] > 0 -%}
+        {%- set line, count, error_type, error_message = rejects[0], rejects[1], rejects[2], rejects[3] -%}
+        {%- if error_type == 'TOO MANY COLUMNS' -%}
+            {%- set problem = 'has more fields than its header (' ~ error_message ~ ')' -%}
+            {%- set fix = 'A value holds a comma that is not in quotes, as SSMS writes Der_Diagnosis_All and'
+                ~ ' Der_Procedure_All when "Quote strings containing list separators when saving .csv'
+                ~ ' results" is off (Tools > Options > Query Results > SQL Server > Results to Grid). Turn it'
+                ~ ' on, open a new query window and save the results again, or export with bcp or sqlcmd'
+                ~ ' as the README shows (README: Exporting your extract).' -%}
+        {%- elif error_type == 'MISSING COLUMNS' -%}
+            {%- set problem = 'has fewer fields than its header (' ~ error_message ~ ')' -%}
+            {%- set fix = 'The file is cut short or a value holds a line break outside quotes; re-export'
+                ~ ' it with text in quotes (README: Exporting your extract).' -%}
+        {%- else -%}
+            {%- set problem = 'cannot be read (' ~ error_type | lower ~ ')' -%}
+            {%- set fix = 'A quote is left open or stands inside an unquoted value; re-export the file'
+                ~ ' with every text value in double quotes and each quote inside doubled'
+                ~ ' (README: Exporting your extract).' -%}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ' (' ~ path ~ ') line ' ~ line ~ ' ' ~ problem ~ '; ' ~ count
+            ~ ' record(s) in all. ' ~ fix
+        ) }}
+    {%- endif -%}
+{% endmacro %}
