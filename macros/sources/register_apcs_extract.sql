@@ -120,8 +120,8 @@
         {%- set found_instead = '' -%}
     {%- endif -%}
     {{ exceptions.raise_compiler_error(
-        described_as ~ ' not found: none of ' ~ data_dir ~ '/' ~ table ~ '.parquet, .csv or .csv.gz'
-        ~ ' exists. ' ~ found_instead ~ (remedy or (
+        described_as ~ ' not found: neither ' ~ data_dir ~ '/' ~ table ~ '.parquet, ' ~ data_dir ~ '/'
+        ~ table ~ '.csv nor ' ~ data_dir ~ '/' ~ table ~ '.csv.gz exists. ' ~ found_instead ~ (remedy or (
             'Set APCS_DATA_DIR to a directory holding ' ~ table ~ '.csv or ' ~ table
             ~ '.parquet (run `make build` to write the bundled demo extract).'
         ))

@@ -74,10 +74,7 @@ def totals(attrition: Rows) -> list[str]:
 
 def variation(funnel: Chart | None, rates: Rows | None) -> str:
     if not rates or funnel is None:
-        return (
-            "No population was supplied (var population_source_supplied), so no rates or "
-            "funnel plot."
-        )
+        return "No population table was supplied (README: Rates), so no rates or funnel plot."
     year = latest_year(rates)
     england = next(
         (

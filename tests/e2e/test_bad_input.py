@@ -34,7 +34,10 @@ def spoil_missing_directory(extract: Path) -> list[str]:
 
 def spoil_spreadsheet(extract: Path) -> list[str]:
     (extract / "apcs.csv").rename(extract / "apcs.xlsx")
-    return [f"Found {extract / 'apcs.xlsx'}", "only CSV (.csv) and Parquet (.parquet) are read"]
+    return [
+        f"Found {extract / 'apcs.xlsx'}",
+        "only CSV (.csv, .csv.gz) and Parquet (.parquet) are read",
+    ]
 
 
 def spoil_malformed_parquet(extract: Path) -> list[str]:

@@ -14,6 +14,7 @@ replaced instead (decision D11)."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from conftest import DbtProject, write_test_extract
 from postgres_server import postgres_server
 
 from apcs_extract.load import load_postgres, load_spark, spark_session
+from apcs_extract.population import POPULATION_TABLE
 
 OUTCOMES = "select apcs_ident, is_rfd_back, exclusion_reason from {schema}.fct_rfd_back_spells"
 # The data-quality report, counted: each engine splits and checks code lists its own way.
@@ -30,6 +32,8 @@ ISSUES = (
     "select source_table, field, issue, count(*) from {schema}.int_apcs__data_quality_issues"
     " group by source_table, field, issue"
 )
+# Rows of the published rates.
+RATES = "select count(*) from {schema}.rpt_rfd_back_rates"
 SPELLS = 20_000
 SCHEMA = os.environ.get("DBT_SCHEMA", "rfd_back")  # the postgres and spark targets' schema
 
@@ -116,6 +120,16 @@ def test_postgres_matches_duckdb_on_every_spell(
             with psycopg2.connect() as connection, connection.cursor() as cursor:
                 cursor.execute(ISSUES.format(schema=SCHEMA))
                 issues = issue_counts(cursor.fetchall())
+                cursor.execute(RATES.format(schema=SCHEMA))
+                assert cursor.fetchone()[0] > 0
+                # Without the population table the build still succeeds, with no rates.
+                cursor.execute(f"drop table apcs_extract.{POPULATION_TABLE}")
+            rebuilt = project.invoke("build", "--target", "postgres", monkeypatch=monkeypatch)
+            assert rebuilt.success, rebuilt.exception
+            assert "No population table" in (tmp_path / "logs" / "dbt.log").read_text()
+            with psycopg2.connect() as connection, connection.cursor() as cursor:
+                cursor.execute(RATES.format(schema=SCHEMA))
+                assert cursor.fetchone()[0] == 0
     finally:
         monkeypatch.undo()
     assert_same_outcomes("PostgreSQL", on_postgres, duckdb_outcomes, capsys)
@@ -128,10 +142,16 @@ def test_spark_matches_duckdb_on_every_spell(
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("SPARK_WAREHOUSE_DIR", str(tmp_path / "spark"))
     monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
-    # The same session serves the load and dbt (method: session), in this process.
+    # The same session serves the load and dbt (method: session), in this process. Spark
+    # builds with the two APCS tables alone: no population table, so no rates.
+    two_tables = tmp_path / "two_tables"
+    two_tables.mkdir()
+    for table in ("apcs", "apcs_der"):
+        shutil.copy(extract_dir / f"{table}.csv", two_tables)
     session = spark_session(tmp_path / "spark")
     try:
-        assert load_spark(extract_dir, "apcs_extract", session)["apcs"] == SPELLS
+        loaded = load_spark(two_tables, "apcs_extract", session)
+        assert loaded["apcs"] == SPELLS and POPULATION_TABLE not in loaded
 
         def outcomes() -> list[tuple]:
             return [tuple(row) for row in session.sql(OUTCOMES.format(schema=SCHEMA)).collect()]
@@ -139,6 +159,8 @@ def test_spark_matches_duckdb_on_every_spell(
         project = DbtProject(work_dir=tmp_path, data_dir=extract_dir)
         on_spark = build_and_refresh(project, "spark", outcomes, monkeypatch)
         issues = issue_counts(session.sql(ISSUES.format(schema=SCHEMA)).collect())
+        assert session.sql(RATES.format(schema=SCHEMA)).collect()[0][0] == 0
+        assert "No population table" in (tmp_path / "logs" / "dbt.log").read_text()
     finally:
         session.stop()
         monkeypatch.undo()

@@ -12,18 +12,18 @@
 with
 
 source as (
-    {%- if population_exists %}
-    select * from {{ population }}
-    {%- else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as commissioner_code,
-        cast(null as {{ dbt.type_string() }}) as financial_year,
-        cast(null as {{ dbt.type_string() }}) as age_band,
-        cast(null as {{ dbt.type_string() }}) as sex,
-        cast(null as {{ dbt.type_string() }}) as population,
-        cast(null as {{ dbt.type_string() }}) as population_source
-    from (select 1 as no_population) as no_population_table
-    where 1 = 0
+    {% if population_exists -%}
+        select * from {{ population }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as commissioner_code,
+            cast(null as {{ dbt.type_string() }}) as financial_year,
+            cast(null as {{ dbt.type_string() }}) as age_band,
+            cast(null as {{ dbt.type_string() }}) as sex,
+            cast(null as {{ dbt.type_string() }}) as population,
+            cast(null as {{ dbt.type_string() }}) as population_source
+        from (select 1 as no_population) as no_population_table
+        where 1 = 0
     {%- endif %}
 ),
 
