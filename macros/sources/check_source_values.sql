@@ -74,10 +74,10 @@
         {%- if read_as in ('whole_number', 'date')
             and malformed | float > var('extract_check_malformed_share') * recorded | float -%}
             {%- set expected = 'dates (YYYY-MM-DD)' if read_as == 'date' else 'whole numbers' -%}
-            {%- if '/' in example -%}
+            {%- if '/' in value_shape(example) -%}
                 {%- set cause = 'Dates written dd/mm/yyyy are what a spreadsheet writes when it saves a'
                     ~ ' CSV again: export the table again and do not open and save it in Excel.' -%}
-            {%- elif 'E' in example and read_as == 'whole_number' -%}
+            {%- elif 'E+' in example | upper and read_as == 'whole_number' -%}
                 {%- set cause = 'A number in scientific notation (1.2E+11) is what a spreadsheet writes'
                     ~ ' for a long number when it saves a CSV again: export the table again and do not'
                     ~ ' open and save it in Excel.' -%}
@@ -86,7 +86,7 @@
             {%- endif -%}
             {%- do problems.append(
                 where ~ ': column ' ~ name ~ ': ' ~ malformed ~ ' of its ' ~ recorded ~ ' recorded values'
-                ~ ' are not ' ~ expected ~ ', e.g. one written `' ~ example ~ '` (digits shown as 9,'
+                ~ ' are not ' ~ expected ~ ', e.g. one written `' ~ value_shape(example) ~ '` (digits shown as 9,'
                 ~ ' letters as A). ' ~ cause
             ) -%}
         {%- elif leading_zero
@@ -104,8 +104,8 @@
 {% endmacro %}
 
 {#- One row: the table's row count, then for each profiled column its count of recorded (not
-    blank) values, of malformed ones, the shape of one malformed value, and its count of
-    single-digit values. -#}
+    blank) values, of malformed ones, one malformed value (shown only as its shape), and its
+    count of single-digit values. -#}
 {% macro source_values_profile_sql(relation, profiled) %}
     {%- set casts = {'whole_number': 'bigint', 'date': 'date'} -%}
     {%- set columns = ['count(*) as row_count'] -%}
@@ -119,7 +119,7 @@
         {%- endif -%}
         {%- do columns.append('sum(case when ' ~ text ~ " <> '' then 1 else 0 end)") -%}
         {%- do columns.append('sum(case when ' ~ malformed ~ ' then 1 else 0 end)') -%}
-        {%- do columns.append('min(case when ' ~ malformed ~ ' then ' ~ value_shape(text) ~ ' end)') -%}
+        {%- do columns.append('min(case when ' ~ malformed ~ ' then ' ~ text ~ ' end)') -%}
         {%- do columns.append(
             'sum(case when ' ~ text ~ " in ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') then 1 else 0 end)"
         ) -%}
@@ -129,7 +129,10 @@
 
 {#- A value's shape, to show in a message in place of the value: its first 20 characters with
     every digit as 9 and every letter as A. -#}
-{% macro value_shape(text) -%}
-    substring(translate(upper({{ text }}), '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ',
-        '9999999999AAAAAAAAAAAAAAAAAAAAAAAAAA'), 1, 20)
-{%- endmacro %}
+{% macro value_shape(value) %}
+    {%- set shape = [] -%}
+    {%- for character in (value | string)[:20] -%}
+        {%- do shape.append('9' if character.isdigit() else 'A' if character.isalpha() else character) -%}
+    {%- endfor -%}
+    {{ return(shape | join('')) }}
+{% endmacro %}

@@ -1,13 +1,12 @@
 {#-
     Reading a CSV extract on DuckDB as analysts export one (SSMS, Excel, pandas, Spark), or
     stopping before any model with one message that names the file, the line and the fix
-    (README: Exporting your extract). Three passes over the file, each reading bytes only, so
-    none can fail with a message quoting a patient's row:
-      1. the header line: the delimiter (APCS_CSV_DELIMITER, a comma unless set) and column
-         names given twice;
-      2. every line, for bytes that are not UTF-8 when the encoding (APCS_CSV_ENCODING) is
-         UTF-8;
-      3. every record, for a field count other than the header's (SSMS leaves a comma inside
+    (README: Exporting your extract). Two passes over the file, each storing what it cannot
+    read instead of failing with DuckDB's message, which quotes the row:
+      1. every line, for bytes that are not in the encoding set (APCS_CSV_ENCODING, UTF-8
+         unless set); then the header line, for the delimiter (APCS_CSV_DELIMITER, a comma
+         unless set) and column names given twice;
+      2. every record, for a field count other than the header's (SSMS leaves a comma inside
          Der_Diagnosis_All unquoted), or a quote left open.
     The reader returned reads every column as text and an unquoted `NULL`, in any case, as a
     missing value, as SSMS writes one.
@@ -20,15 +19,13 @@
         read in any order, which is faster, so the order is kept for these checks only. -#}
     {%- set insertion_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
     {%- do run_query('set preserve_insertion_order = true') -%}
-    {%- set header = extract_csv_header(path) -%}
+    {{ check_extract_csv_encoding(path, encoding) }}
+    {%- set header = extract_csv_header(path, encoding) -%}
     {%- if header is none -%}
         {{ exceptions.raise_compiler_error(file_name ~ ' (' ~ path ~ ') is empty: it has no header line and no rows.') }}
     {%- endif -%}
     {{ check_extract_csv_delimiter(path, header, delimiter) }}
     {{ check_extract_csv_header_names(path, header, delimiter) }}
-    {%- if encoding == 'utf-8' -%}
-        {{ check_extract_csv_is_utf8(path) }}
-    {%- endif -%}
     {%- set options = 'header = true, all_varchar = true, delim = ' ~ sql_string(delimiter)
         ~ ", quote = '\"', escape = '\"', encoding = " ~ sql_string(encoding)
         ~ ", nullstr = ['" ~ null_spellings() | join("', '") ~ "']" -%}
@@ -87,21 +84,26 @@
     {{ return({'comma': ',', 'tab': '\t', 'pipe': '|', 'semicolon': ';'}) }}
 {% endmacro %}
 
-{#- The file's first line, read as bytes (Latin-1 never fails), without a UTF-8 byte-order
-    mark (three bytes); none for an empty file. -#}
-{% macro extract_csv_header(path) %}
+{#- The file's first line (known to be in the encoding), without a byte-order mark; none for
+    an empty file. -#}
+{% macro extract_csv_header(path, encoding) %}
     {%- set lines = run_query(
-        'select line from read_csv(' ~ sql_string(path) ~ ", columns = {'line': 'VARCHAR'}, header = false,"
-        ~ " delim = chr(31), quote = '', escape = '', encoding = 'latin-1', auto_detect = false) limit 1"
+        'select line from ' ~ extract_csv_lines(path, encoding) ~ ' limit 1'
     ).columns[0].values() -%}
     {%- if lines | length == 0 or lines[0] is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set header = lines[0].rstrip('\r') -%}
-    {%- if header.startswith('\u00ef\u00bb\u00bf') -%}
-        {%- set header = header[3:] -%}
-    {%- endif -%}
-    {{ return(header) }}
+    {{ return(lines[0].lstrip('\ufeff').rstrip('\r')) }}
+{% endmacro %}
+
+{#- The file's lines, each whole, in `encoding`: the reader of the line checks. Not strict, so
+    a carriage return inside a value (a line break in a quoted field) ends a line here too. -#}
+{% macro extract_csv_lines(path, encoding, options='') %}
+    {{ return(
+        'read_csv(' ~ sql_string(path) ~ ", columns = {'line': 'VARCHAR'}, header = false, delim = chr(31),"
+        ~ " quote = '', escape = '', auto_detect = false, strict_mode = false, encoding = "
+        ~ sql_string(encoding) ~ options ~ ')'
+    ) }}
 {% endmacro %}
 
 {#- The header must split on the delimiter set: a file written with another one (a tab- or
@@ -140,25 +142,32 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- Bytes that are not UTF-8 stop the run, naming the first line holding one and the setting
-    to use. Each line is read as Latin-1 (one character per byte) and matched against UTF-8's
-    byte sequences. -#}
-{% macro check_extract_csv_is_utf8(path) %}
-    {%- set utf8 = '([\\x{00}-\\x{7f}]|[\\x{c2}-\\x{df}][\\x{80}-\\x{bf}]|[\\x{e0}-\\x{ef}][\\x{80}-\\x{bf}]{2}'
-        ~ '|[\\x{f0}-\\x{f4}][\\x{80}-\\x{bf}]{3})*' -%}
+{#- A line with bytes that are not in the encoding set stops the run, naming the first such
+    line and the setting to use. The lines are read whole, storing those that cannot be read
+    (DuckDB's store_rejects) with their line in the file. -#}
+{% macro check_extract_csv_encoding(path, encoding) %}
+    {%- do run_query('drop table if exists rfd_back_csv_rejects') -%}
+    {%- do run_query('drop table if exists rfd_back_csv_scans') -%}
+    {%- do run_query('select count(*) from ' ~ extract_csv_lines(
+        path, encoding,
+        ", store_rejects = true, rejects_table = 'rfd_back_csv_rejects', rejects_scan = 'rfd_back_csv_scans'"
+    )) -%}
     {%- set found = run_query(
-        'select min(line_number), count(*) from ('
-        ~ ' select row_number() over () as line_number, line from read_csv(' ~ sql_string(path)
-        ~ ", columns = {'line': 'VARCHAR'}, header = false, delim = chr(31), quote = '', escape = '',"
-        ~ " encoding = 'latin-1', auto_detect = false)"
-        ~ ") where not regexp_full_match(line, '" ~ utf8 ~ "')"
+        'select min(line), count(*), arg_min(error_type, line) from rfd_back_csv_rejects'
     ).rows[0] -%}
-    {%- if found[1] > 0 -%}
+    {%- if found[1] > 0 and found[2] != 'INVALID ENCODING' -%}
         {{ exceptions.raise_compiler_error(
-            (path.split('/') | last) ~ ' (' ~ path ~ ') is not UTF-8: line ' ~ found[0] ~ ' holds a byte'
-            ~ ' that UTF-8 has no character for (' ~ found[1] ~ ' line(s) in all), as a file written'
-            ~ ' in Windows-1252 by Excel or SSMS does (a £ or é). Set APCS_CSV_ENCODING=cp1252 to read'
-            ~ ' it as it is, or re-export it as UTF-8 (README: Exporting your extract).'
+            (path.split('/') | last) ~ ' (' ~ path ~ ') line ' ~ found[0] ~ ' cannot be read ('
+            ~ found[2] | lower ~ '; ' ~ found[1] ~ ' line(s) in all). Re-export the file'
+            ~ ' (README: Exporting your extract).'
+        ) }}
+    {%- elif found[1] > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            (path.split('/') | last) ~ ' (' ~ path ~ ') is not ' ~ encoding | upper ~ ': line ' ~ found[0]
+            ~ ' holds a byte that ' ~ encoding | upper ~ ' has no character for (' ~ found[1]
+            ~ ' line(s) in all), as a file written in Windows-1252 by Excel or SSMS does (a £ or é).'
+            ~ ' Set APCS_CSV_ENCODING=cp1252 to read it as it is, or re-export it as UTF-8'
+            ~ ' (README: Exporting your extract).'
         ) }}
     {%- endif -%}
 {% endmacro %}

@@ -102,14 +102,22 @@
     characters. Engines disagree on year 0000 (SQL Server has none, PostgreSQL refuses it,
     DuckDB reads it as 1 BC), so it is NULL.
 -#}
-{% macro safe_cast_from_text(expression, data_type) %}
+{% macro safe_cast_from_text(expression, data_type, text=none) %}
     {{ return(engine_or_portable(
         adapter.dispatch('safe_cast_from_text', 'rfd_back'), default__safe_cast_from_text
-    )(expression, data_type)) }}
+    )(expression, data_type, text)) }}
 {% endmacro %}
 
-{% macro default__safe_cast_from_text(expression, data_type) -%}
-    {%- set text = without_zero_fraction_or_time(trimmed_text(expression), data_type) -%}
+{#- What the portable and T-SQL casts read: the value as text, trimmed, without a whole
+    number's zero fraction or a date's time. Staging computes it once per column (so the
+    shape checks, which read it many times, stay short: Spark's metastore limits a view's
+    text); `safe_cast_from_text` computes it inline when not given it as `text`. -#}
+{% macro cast_text(expression, data_type) -%}
+    {{ without_zero_fraction_or_time(trimmed_text(expression), data_type) }}
+{%- endmacro %}
+
+{% macro default__safe_cast_from_text(expression, data_type, text=none) -%}
+    {%- set text = text or cast_text(expression, data_type) -%}
     case
         when {{ text_has_shape(text, data_type) }}
             then {{ dbt.cast(text, api.Column.translate_type(data_type)) }}
@@ -121,7 +129,7 @@
     A column the source already holds in the wanted type (typed Parquet, a warehouse table)
     passes through unchanged: DuckDB folds `typeof` while binding, so the unused branch costs
     nothing per row. -#}
-{% macro duckdb__safe_cast_from_text(expression, data_type) -%}
+{% macro duckdb__safe_cast_from_text(expression, data_type, text=none) -%}
     {%- set zero_fraction = '(\\.0+)?' -%}
     {%- set time = '([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?([+-][0-9]{2}(:?[0-9]{2})?|Z)?)?' -%}
     {%- set shapes = {
@@ -132,13 +140,14 @@
     {%- if data_type not in shapes -%}
         {{ exceptions.raise_compiler_error('safe_cast_from_text: no shape for ' ~ data_type) }}
     {%- endif -%}
-    {#- try_cast reads `45.0` as 45; a date is cast from its first ten characters. -#}
-    {%- set text = trimmed_text(expression) -%}
+    {#- try_cast reads `45.0` as 45; a date is cast from its first ten characters. The regular
+        expression reads the value itself, so `text` is not needed here. -#}
+    {%- set trimmed = trimmed_text(expression) -%}
     case
         when typeof({{ expression }}) = '{{ data_type | upper }}'
             then cast({{ expression }} as {{ data_type }})
         when regexp_full_match({{ as_text(expression) }}, '[ \t\n\r]*{{ shapes[data_type] }}[ \t\n\r]*')
-            then try_cast({{ 'substring(' ~ text ~ ', 1, 10)' if data_type == 'date' else text }} as {{ data_type }})
+            then try_cast({{ 'substring(' ~ trimmed ~ ', 1, 10)' if data_type == 'date' else trimmed }} as {{ data_type }})
     end
 {%- endmacro %}
 
@@ -147,8 +156,8 @@
     range NULL, and TRY_CONVERT with style 23 (yyyy-mm-dd) an impossible date such as
     2023-02-30. The patterns compare in a binary collation (`binary_collation`), so no other
     character counts as a digit. -#}
-{% macro sqlserver__safe_cast_from_text(expression, data_type, binary_collation='Latin1_General_100_BIN2') -%}
-    {%- set text = without_zero_fraction_or_time(trimmed_text(expression), data_type) -%}
+{% macro sqlserver__safe_cast_from_text(expression, data_type, text=none, binary_collation='Latin1_General_100_BIN2') -%}
+    {%- set text = text or cast_text(expression, data_type) -%}
     {%- set binary_text = text ~ ' collate ' ~ binary_collation -%}
     {%- if data_type == 'integer' -%}
         {#- The digits after an optional sign. -#}
@@ -178,8 +187,8 @@
 {%- endmacro %}
 
 {#- Fabric Warehouse has two collations; this is the binary one. -#}
-{% macro fabric__safe_cast_from_text(expression, data_type) -%}
-    {{ sqlserver__safe_cast_from_text(expression, data_type, 'Latin1_General_100_BIN2_UTF8') }}
+{% macro fabric__safe_cast_from_text(expression, data_type, text=none) -%}
+    {{ sqlserver__safe_cast_from_text(expression, data_type, text, 'Latin1_General_100_BIN2_UTF8') }}
 {%- endmacro %}
 
 {#- `text` (a trimmed text expression) reduced to what the shape checks read: a whole number
@@ -199,20 +208,36 @@
             else {{ text }}
         end
     {%- elif data_type == 'date' -%}
-        {%- set time = 'substring(' ~ text ~ ', 12, 40)' -%}
-        {%- set time_characters = ["'0'", "'1'", "'2'", "'3'", "'4'", "'5'", "'6'", "'7'", "'8'",
-            "'9'", "':'", "'.'", "'+'", "'-'", "'Z'"] -%}
         case
             when {{ dbt.length(text) }} between 16 and 50
                 and substring({{ text }}, 11, 1) in (' ', 'T')
                 and substring({{ text }}, 14, 1) = ':'
-                and {{ replace_each(time, time_characters, "''") }} = ''
+                and {{ holds_only_time_characters('substring(' ~ text ~ ', 12, 40)') }}
                 then substring({{ text }}, 1, 10)
             else {{ text }}
         end
     {%- else -%}
         {{ text }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate true where `text` holds nothing but digits and `:`, `.`, `+`, `-` and `Z`,
+    the characters of a time and its zone. -#}
+{% macro holds_only_time_characters(text) %}
+    {{ return(adapter.dispatch('holds_only_time_characters', 'rfd_back')(text)) }}
+{% endmacro %}
+
+{% macro default__holds_only_time_characters(text) -%}
+    translate({{ text }}, '0123456789:.+-Z', '') = ''
+{%- endmacro %}
+
+{#- T-SQL's TRANSLATE needs arguments of equal length: a LIKE pattern instead. -#}
+{% macro sqlserver__holds_only_time_characters(text) -%}
+    {{ text }} not like '%[^0-9:.+Z-]%'
+{%- endmacro %}
+
+{% macro fabric__holds_only_time_characters(text) -%}
+    {{ sqlserver__holds_only_time_characters(text) }}
 {%- endmacro %}
 
 {#- A predicate true where a value was recorded (`value_as_recorded` is neither NULL nor
@@ -272,8 +297,8 @@
 {%- endmacro %}
 
 {#- Synapse's dedicated SQL pools have no UTF-8 collation; SQL Server's binary one is there. -#}
-{% macro synapse__safe_cast_from_text(expression, data_type) -%}
-    {{ sqlserver__safe_cast_from_text(expression, data_type) }}
+{% macro synapse__safe_cast_from_text(expression, data_type, text=none) -%}
+    {{ sqlserver__safe_cast_from_text(expression, data_type, text) }}
 {%- endmacro %}
 
 {#- A predicate true where `text` holds `character` (both SQL expressions). -#}

@@ -33,7 +33,7 @@ def build_charts(marts: dict[str, Rows]) -> list[charts.Chart]:
         charts.trend(marts["rpt_rfd_back_activity"], screened_years),
         charts.attrition(marts["rpt_rfd_back_attrition"]),
     ]
-    if "rpt_rfd_back_rates" in marts:
+    if marts.get("rpt_rfd_back_rates"):  # none without a population table
         drawn.append(charts.funnel_plot(marts["rpt_rfd_back_rates"]))
     drawn.append(charts.coding_variation(marts["rpt_rfd_back_coding_variation"]))
     return drawn

@@ -86,6 +86,11 @@ def assert_same_outcomes(engine: str, outcomes: dict, duckdb_outcomes: dict, cap
     assert summary(outcomes)["flagged"] >= 100
 
 
+def logged(work_dir: Path) -> str:
+    """Everything dbt logged in `work_dir`, its rotated log files included."""
+    return "".join(path.read_text() for path in (work_dir / "logs").glob("dbt.log*"))
+
+
 def build_and_refresh(project: DbtProject, target: str, outcomes, monkeypatch) -> dict:
     """`dbt build`, then a refresh (`dbt build` again: every data test runs on the refreshed
     fact) that must leave every outcome as it was. `outcomes` returns the fact's rows."""
@@ -123,10 +128,10 @@ def test_postgres_matches_duckdb_on_every_spell(
                 cursor.execute(RATES.format(schema=SCHEMA))
                 assert cursor.fetchone()[0] > 0
                 # Without the population table the build still succeeds, with no rates.
-                cursor.execute(f"drop table apcs_extract.{POPULATION_TABLE}")
+                cursor.execute(f"drop table apcs_extract.{POPULATION_TABLE} cascade")
             rebuilt = project.invoke("build", "--target", "postgres", monkeypatch=monkeypatch)
             assert rebuilt.success, rebuilt.exception
-            assert "No population table" in (tmp_path / "logs" / "dbt.log").read_text()
+            assert "No population table" in logged(tmp_path)
             with psycopg2.connect() as connection, connection.cursor() as cursor:
                 cursor.execute(RATES.format(schema=SCHEMA))
                 assert cursor.fetchone()[0] == 0
@@ -160,7 +165,7 @@ def test_spark_matches_duckdb_on_every_spell(
         on_spark = build_and_refresh(project, "spark", outcomes, monkeypatch)
         issues = issue_counts(session.sql(ISSUES.format(schema=SCHEMA)).collect())
         assert session.sql(RATES.format(schema=SCHEMA)).collect()[0][0] == 0
-        assert "No population table" in (tmp_path / "logs" / "dbt.log").read_text()
+        assert "No population table" in logged(tmp_path)
     finally:
         session.stop()
         monkeypatch.undo()

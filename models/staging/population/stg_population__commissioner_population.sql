@@ -27,15 +27,23 @@ source as (
     {%- endif %}
 ),
 
+-- The typed columns as the casts read them, as in stg_apcs__spells.
+cast_texts as (
+    select
+        source.*,
+        {{ cast_text('population', 'bigint') }} as population_cast_text
+    from source
+),
+
 renamed as (
     select
         {{ normalise_category('commissioner_code') }} as commissioner_code,
         {{ trimmed_text('financial_year') }} as financial_year,
         {{ trimmed_text('age_band') }} as age_band,
         {{ normalise_category('sex') }} as sex,
-        {{ safe_cast_from_text('population', 'bigint') }} as population,
+        {{ safe_cast_from_text('population', 'bigint', 'population_cast_text') }} as population,
         {{ trimmed_text('population_source') }} as population_source
-    from source
+    from cast_texts
 )
 
 select * from renamed
