@@ -4,13 +4,14 @@
     its table or file, its column, an example and the likely cause. What each column holds is
     its `read_as` in the sources' YAML (config.meta):
       - any table with a header and no rows stops;
-      - `whole_number` and `date` columns stop when more than the share
+      - `bigint`, `integer` and `date` columns stop when more than the share
         `extract_check_malformed_share` of their recorded values do not read as one (a
         spreadsheet's dd/mm/yyyy dates, a number in scientific notation);
-      - `code` columns stop when stored as a number (a number has no leading zeros, or has
-        gained a `.0`), and, with `leading_zero: true`, when more than the share
-        `extract_check_lost_leading_zero_share` of their values are a single digit (`2` for
-        `02`: the zero a spreadsheet drops).
+      - `code` columns stop when stored as a fractional number (`1.0`), or as any number with
+        `leading_zero: true` (`2` for `02`); and, as text, when more than the share
+        `extract_check_mangled_code_share` of their values are written with a fraction (`1.0`,
+        a column pandas read as a number) or, with `leading_zero: true`, are a single digit
+        (the zero a spreadsheet drops).
     The example is the value's shape (digits as 9, letters as A), never the value: nothing
     patient-level is written to the log. One query per table. Runs on every engine.
 -#}
@@ -43,23 +44,24 @@
     {%- set problems = [] -%}
     {%- set types = {} -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
-        {%- do types.update({column.name | lower: column}) -%}
+        {%- do types.update({column.name | lower: column.data_type | lower}) -%}
     {%- endfor -%}
     {%- set profiled = [] -%}
     {%- for name, column in source_node.columns.items() -%}
         {%- set meta = column.meta or {} -%}
         {%- set read_as = meta.get('read_as') -%}
-        {%- set stored = types.get(name | lower) -%}
-        {%- if read_as == 'code' and stored is not none and (stored.is_number() or stored.is_numeric()) -%}
+        {%- set leading_zero = meta.get('leading_zero', false) -%}
+        {%- set stored = types.get(name | lower, '') -%}
+        {%- set is_fraction = modules.re.search('float|double|real|decimal|numeric|number', stored) -%}
+        {%- set is_whole = modules.re.search('int', stored) -%}
+        {%- if read_as == 'code' and (is_fraction or (is_whole and leading_zero)) -%}
             {%- do problems.append(
-                where ~ ': column ' ~ name ~ ' is stored as ' ~ stored.data_type ~ ', a number, but its'
-                ~ ' values are codes, text that may start with a zero (`02`) or hold a letter: a number'
-                ~ ' has lost the zero, or gained a `.0`. Write the column as text, read from the source as'
-                ~ ' text: pandas `read_csv(..., dtype=str)` or `read_sql` (a text column stays text),'
-                ~ ' Spark without `inferSchema` or with `.cast("string")`; then write the file again.'
+                where ~ ': column ' ~ name ~ ' is stored as ' ~ stored ~ ', a number, but its values are'
+                ~ ' codes, text that may start with a zero (`02`): a number has lost the zero, or gained'
+                ~ ' a fraction (`1.0`). ' ~ code_stored_as_number_fix()
             ) -%}
-        {%- elif read_as in ('whole_number', 'date', 'code') -%}
-            {%- do profiled.append((name, read_as, meta.get('leading_zero', false))) -%}
+        {%- elif read_as in ('bigint', 'integer', 'date', 'code') -%}
+            {%- do profiled.append((name, read_as, leading_zero)) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set profile = run_query(source_values_profile_sql(relation, profiled)).rows[0] -%}
@@ -70,14 +72,15 @@
         {{ return(problems) }}
     {%- endif -%}
     {%- for name, read_as, leading_zero in profiled -%}
-        {%- set recorded, malformed, example, single_digits = profile[4 * loop.index0 + 1:4 * loop.index0 + 5] -%}
-        {%- if read_as in ('whole_number', 'date')
-            and malformed | float > var('extract_check_malformed_share') * recorded | float -%}
+        {%- set recorded, malformed, example, single_digits, with_fraction
+            = profile[5 * loop.index0 + 1:5 * loop.index0 + 6] -%}
+        {%- set mangled_share = var('extract_check_mangled_code_share') * recorded | float -%}
+        {%- if read_as != 'code' and malformed | float > var('extract_check_malformed_share') * recorded | float -%}
             {%- set expected = 'dates (YYYY-MM-DD)' if read_as == 'date' else 'whole numbers' -%}
             {%- if '/' in value_shape(example) -%}
                 {%- set cause = 'Dates written dd/mm/yyyy are what a spreadsheet writes when it saves a'
                     ~ ' CSV again: export the table again and do not open and save it in Excel.' -%}
-            {%- elif 'E+' in example | upper and read_as == 'whole_number' -%}
+            {%- elif 'E+' in example | upper and read_as != 'date' -%}
                 {%- set cause = 'A number in scientific notation (1.2E+11) is what a spreadsheet writes'
                     ~ ' for a long number when it saves a CSV again: export the table again and do not'
                     ~ ' open and save it in Excel.' -%}
@@ -89,8 +92,14 @@
                 ~ ' are not ' ~ expected ~ ', e.g. one written `' ~ value_shape(example) ~ '` (digits shown as 9,'
                 ~ ' letters as A). ' ~ cause
             ) -%}
-        {%- elif leading_zero
-            and single_digits | float > var('extract_check_lost_leading_zero_share') * recorded | float -%}
+        {%- elif read_as == 'code' and with_fraction | float > mangled_share -%}
+            {%- do problems.append(
+                where ~ ': column ' ~ name ~ ': ' ~ with_fraction ~ ' of its ' ~ recorded ~ ' recorded'
+                ~ ' values are numbers with a fraction (such as `1.0`) where its values are codes: the'
+                ~ ' column was read as a number and written back, as pandas does without dtype=str. '
+                ~ code_stored_as_number_fix()
+            ) -%}
+        {%- elif leading_zero and single_digits | float > mangled_share -%}
             {%- do problems.append(
                 where ~ ': column ' ~ name ~ ': ' ~ single_digits ~ ' of its ' ~ recorded ~ ' recorded'
                 ~ ' values are a single digit (such as `2`) where its codes have two (`02` private'
@@ -103,19 +112,36 @@
     {{ return(problems) }}
 {% endmacro %}
 
+{#- How to mend a code column held as a number: in the file (DuckDB), or in the table. -#}
+{% macro code_stored_as_number_fix() %}
+    {%- if target.type == 'duckdb' -%}
+        {{ return(
+            'Write the column as text, read from the source as text: pandas `read_csv(..., dtype=str)`'
+            ~ ' or `read_sql` (a text column stays text), Spark without `inferSchema` or with'
+            ~ ' `.cast("string")` of the source column; then write the file again.'
+        ) }}
+    {%- endif -%}
+    {{ return(
+        'Load the column as text from the source (NCDR holds it as text), or point the source var at'
+        ~ ' a view that restores the codes as text.'
+    ) }}
+{% endmacro %}
+
 {#- One row: the table's row count, then for each profiled column its count of recorded (not
-    blank) values, of malformed ones, one malformed value (shown only as its shape), and its
-    count of single-digit values. -#}
+    blank) values, of malformed ones, one malformed value (shown only as its shape), its
+    count of single-digit values and of values with a zero fraction (`1.0`). -#}
 {% macro source_values_profile_sql(relation, profiled) %}
-    {%- set casts = {'whole_number': 'bigint', 'date': 'date'} -%}
     {%- set columns = ['count(*) as row_count'] -%}
     {%- for name, read_as, leading_zero in profiled -%}
         {%- set column = name | lower -%}
         {%- set text = trimmed_text(column) -%}
-        {%- if read_as in casts -%}
-            {%- set malformed = is_malformed(safe_cast_from_text(column, casts[read_as]), column) -%}
+        {%- if read_as != 'code' -%}
+            {%- set malformed = is_malformed(safe_cast_from_text(column, read_as), column) -%}
+            {%- set with_fraction = '1 = 0' -%}
         {%- else -%}
             {%- set malformed = '1 = 0' -%}
+            {%- set with_fraction = text ~ " like '%.%' and " ~ without_zero_fraction_or_time(text, 'bigint')
+                ~ ' <> ' ~ text -%}
         {%- endif -%}
         {%- do columns.append('sum(case when ' ~ text ~ " <> '' then 1 else 0 end)") -%}
         {%- do columns.append('sum(case when ' ~ malformed ~ ' then 1 else 0 end)') -%}
@@ -123,6 +149,7 @@
         {%- do columns.append(
             'sum(case when ' ~ text ~ " in ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') then 1 else 0 end)"
         ) -%}
+        {%- do columns.append('sum(case when ' ~ with_fraction ~ ' then 1 else 0 end)') -%}
     {%- endfor -%}
     {{ return('select ' ~ columns | join(',\n    ') ~ '\nfrom ' ~ relation) }}
 {% endmacro %}

@@ -19,7 +19,8 @@
             schema=source_node.schema,
             identifier=source_node.identifier
         ) -%}
-        {%- if relation is none and source_node.source_name == 'population' -%}
+        {%- set population_named = var('population_source_schema') or var('population_source_database') -%}
+        {%- if relation is none and source_node.source_name == 'population' and not population_named -%}
             {#- The population is optional: without it the rates are not computed. -#}
             {{ log(
                 'No population table (' ~ source_file_description(source_node) ~ '): '
@@ -34,7 +35,7 @@
         {%- else -%}
             {%- set present = [] -%}
             {%- for column in adapter.get_columns_in_relation(relation) -%}
-                {%- do present.append(column.name | lower) -%}
+                {%- do present.append(printable_name(column.name | lower)) -%}
             {%- endfor -%}
             {%- set missing = [] -%}
             {%- for column in source_node.columns if column | lower not in present -%}
@@ -74,4 +75,14 @@
         else apcs_data_dir() -%}
     {%- set path = apcs_extract_file(directory, source_node.identifier) -%}
     {{ return('file ' ~ path if path else 'file ' ~ source_node.identifier ~ '.csv or .parquet in ' ~ directory) }}
+{% endmacro %}
+
+{#- A column name as a message may show it: as it is when it reads as a name (letters, digits,
+    underscores, spaces), else only its shape (digits as 9, letters as A), since a file's first
+    line may be a row. -#}
+{% macro printable_name(name) %}
+    {%- if modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_ ]{0,127}', name) -%}
+        {{ return(name) }}
+    {%- endif -%}
+    {{ return(value_shape(name)) }}
 {% endmacro %}

@@ -8,8 +8,8 @@
          unless set) and column names given twice;
       2. every record, for a field count other than the header's (SSMS leaves a comma inside
          Der_Diagnosis_All unquoted), or a quote left open.
-    The reader returned reads every column as text and an unquoted `NULL`, in any case, as a
-    missing value, as SSMS writes one.
+    The reader returned reads every column of the header as text, and `NULL` in any case
+    (quoted or not) as a missing value, as SSMS writes one.
 -#}
 {% macro extract_csv_reader(path) %}
     {%- set encoding = extract_csv_encoding() -%}
@@ -22,11 +22,20 @@
     {{ check_extract_csv_encoding(path, encoding) }}
     {%- set header = extract_csv_header(path, encoding) -%}
     {%- if header is none -%}
-        {{ exceptions.raise_compiler_error(file_name ~ ' (' ~ path ~ ') is empty: it has no header line and no rows.') }}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ' (' ~ path ~ ') has no header on its first line: the file is empty or its'
+            ~ ' first line is blank. Export it with its header row.'
+        ) }}
     {%- endif -%}
     {{ check_extract_csv_delimiter(path, header, delimiter) }}
-    {{ check_extract_csv_header_names(path, header, delimiter) }}
-    {%- set options = 'header = true, all_varchar = true, delim = ' ~ sql_string(delimiter)
+    {%- set names = extract_csv_header_names(path, header, delimiter) -%}
+    {#- The columns are the header's, every one text; nothing is guessed from a sample. -#}
+    {%- set columns = [] -%}
+    {%- for name in names -%}
+        {%- do columns.append(sql_string(name) ~ ": 'VARCHAR'") -%}
+    {%- endfor -%}
+    {%- set options = 'header = true, auto_detect = false, columns = {' ~ columns | join(', ') ~ '}'
+        ~ ', delim = ' ~ sql_string(delimiter)
         ~ ", quote = '\"', escape = '\"', encoding = " ~ sql_string(encoding)
         ~ ", nullstr = ['" ~ null_spellings() | join("', '") ~ "']" -%}
     {{ check_extract_csv_records(path, options) }}
@@ -56,12 +65,12 @@
     {%- set encodings = {
         'utf-8': 'utf-8', 'utf8': 'utf-8', 'utf-8-sig': 'utf-8',
         'cp1252': 'latin-1', 'windows-1252': 'latin-1', 'latin-1': 'latin-1', 'latin1': 'latin-1',
-        'iso-8859-1': 'latin-1'
+        'iso-8859-1': 'latin-1', 'utf-16': 'utf-16', 'utf-16le': 'utf-16', 'unicode': 'utf-16'
     } -%}
     {%- if setting not in encodings -%}
         {{ exceptions.raise_compiler_error(
             'APCS_CSV_ENCODING is ' ~ setting ~ ': set it to utf-8 (the default), cp1252 '
-            ~ '(Windows, as Excel and SSMS write) or latin-1.'
+            ~ '(Windows, as Excel and SSMS write), latin-1 or utf-16 (PowerShell 5 Out-File).'
         ) }}
     {%- endif -%}
     {{ return(encodings[setting]) }}
@@ -123,23 +132,46 @@
     {%- endfor -%}
 {% endmacro %}
 
-{#- A column named twice (case aside) stops the run, naming it: only one copy would be read. -#}
-{% macro check_extract_csv_header_names(path, header, delimiter) %}
+{#- The header's column names. The first line must be a header: when none of its fields is a
+    column the project reads, it is a row (SSMS saves results without their headers unless
+    told to), and the run stops without showing it. A column named twice (case aside) stops
+    the run too, naming it: only one copy would be read. -#}
+{% macro extract_csv_header_names(path, header, delimiter) %}
+    {%- set file_name = path.split('/') | last -%}
+    {%- set names = [] -%}
+    {%- for name in header.split(delimiter) -%}
+        {%- do names.append(name.strip().strip('"').strip()) -%}
+    {%- endfor -%}
+    {%- set known = [] -%}
+    {%- for source_node in graph.sources.values() if source_node.package_name == project_name -%}
+        {%- for column in source_node.columns -%}
+            {%- do known.append(column | lower) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if names | map('lower') | select('in', known) | list | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            file_name ~ ' (' ~ path ~ ') has no header: none of the fields of its first line is a column'
+            ~ ' name the project reads (such as APCS_Ident), so the line is a row. Export the table with'
+            ~ ' its header row: in SSMS tick "Include column headers when copying or saving the results"'
+            ~ ' (Tools > Options > Query Results > SQL Server > Results to Grid), open a new query window'
+            ~ ' and save the results again (README: Exporting your extract).'
+        ) }}
+    {%- endif -%}
     {%- set seen = [] -%}
     {%- set repeated = [] -%}
-    {%- for name in header.split(delimiter) -%}
-        {%- set name = name.strip().strip('"').strip() -%}
-        {%- if name | lower in seen and name not in repeated -%}
-            {%- do repeated.append(name) -%}
+    {%- for name in names -%}
+        {%- if name | lower in seen and printable_name(name) not in repeated -%}
+            {%- do repeated.append(printable_name(name)) -%}
         {%- endif -%}
         {%- do seen.append(name | lower) -%}
     {%- endfor -%}
     {%- if repeated -%}
         {{ exceptions.raise_compiler_error(
-            (path.split('/') | last) ~ ' (' ~ path ~ ') names ' ~ repeated | join(', ')
+            file_name ~ ' (' ~ path ~ ') names ' ~ repeated | join(', ')
             ~ ' more than once in its header line: only one copy would be read. Export each column once.'
         ) }}
     {%- endif -%}
+    {{ return(names) }}
 {% endmacro %}
 
 {#- A line with bytes that are not in the encoding set stops the run, naming the first such
@@ -153,7 +185,7 @@
         ", store_rejects = true, rejects_table = 'rfd_back_csv_rejects', rejects_scan = 'rfd_back_csv_scans'"
     )) -%}
     {%- set found = run_query(
-        'select min(line), count(*), arg_min(error_type, line) from rfd_back_csv_rejects'
+        'select min(line), count(distinct line), arg_min(error_type, line) from rfd_back_csv_rejects'
     ).rows[0] -%}
     {%- if found[1] > 0 and found[2] != 'INVALID ENCODING' -%}
         {{ exceptions.raise_compiler_error(
@@ -166,8 +198,8 @@
             (path.split('/') | last) ~ ' (' ~ path ~ ') is not ' ~ encoding | upper ~ ': line ' ~ found[0]
             ~ ' holds a byte that ' ~ encoding | upper ~ ' has no character for (' ~ found[1]
             ~ ' line(s) in all), as a file written in Windows-1252 by Excel or SSMS does (a £ or é).'
-            ~ ' Set APCS_CSV_ENCODING=cp1252 to read it as it is, or re-export it as UTF-8'
-            ~ ' (README: Exporting your extract).'
+            ~ ' Set APCS_CSV_ENCODING=cp1252 to read it as it is (utf-16 for a file PowerShell 5 wrote'
+            ~ ' with Out-File or >), or re-export it as UTF-8 (README: Exporting your extract).'
         ) }}
     {%- endif -%}
 {% endmacro %}
@@ -183,7 +215,7 @@
         ~ " rejects_table = 'rfd_back_csv_rejects', rejects_scan = 'rfd_back_csv_scans')"
     ) -%}
     {%- set rejects = run_query(
-        'select min(line), count(*), arg_min(error_type, line), arg_min(error_message, line)'
+        'select min(line), count(distinct line), arg_min(error_type, line), arg_min(error_message, line)'
         ~ ' from rfd_back_csv_rejects'
     ).rows[0] -%}
     {%- if rejects[1] > 0 -%}
@@ -193,8 +225,8 @@
             {%- set fix = 'A value holds a comma that is not in quotes, as SSMS writes Der_Diagnosis_All and'
                 ~ ' Der_Procedure_All when "Quote strings containing list separators when saving .csv'
                 ~ ' results" is off (Tools > Options > Query Results > SQL Server > Results to Grid). Turn it'
-                ~ ' on, open a new query window and save the results again, or export with bcp or sqlcmd'
-                ~ ' as the README shows (README: Exporting your extract).' -%}
+                ~ ' on, open a new query window and save the results again, or export with PowerShell'
+                ~ ' Invoke-Sqlcmd and Export-Csv, which quotes every value (README: Exporting your extract).' -%}
         {%- elif error_type == 'MISSING COLUMNS' -%}
             {%- set problem = 'has fewer fields than its header (' ~ error_message ~ ')' -%}
             {%- set fix = 'The file is cut short or a value holds a line break outside quotes; re-export'

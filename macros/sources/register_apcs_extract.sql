@@ -77,16 +77,24 @@
     {{ return("'" ~ text | replace("'", "''") ~ "'") }}
 {% endmacro %}
 
-{#- The file one extract table is read from, in order of preference: `<table>.parquet`,
-    `<table>.csv`, `<table>.csv.gz`; none when none of them is there. -#}
+{#- The file one extract table is read from: `<table>.parquet`, `<table>.csv` or
+    `<table>.csv.gz`; none when none of them is there. Two of them stop the run: one may be
+    an earlier export, and reading it would change the answer unseen. -#}
 {% macro apcs_extract_file(data_dir, table) %}
+    {%- set found = [] -%}
     {%- for suffix in ['.parquet', '.csv', '.csv.gz'] -%}
         {%- set path = data_dir ~ '/' ~ table ~ suffix -%}
         {%- if run_query('select file from glob(' ~ sql_string(path) ~ ')').columns[0].values() | length > 0 -%}
-            {{ return(path) }}
+            {%- do found.append(path) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(none) }}
+    {%- if found | length > 1 -%}
+        {{ exceptions.raise_compiler_error(
+            'The extract directory holds ' ~ table ~ ' more than once: ' ~ found | join(', ')
+            ~ '. Keep the one file of this extract and move the others away.'
+        ) }}
+    {%- endif -%}
+    {{ return(found[0] if found else none) }}
 {% endmacro %}
 
 {#- The DuckDB table function that reads one extract table, once its file is checked: Parquet

@@ -113,7 +113,27 @@
     shape checks, which read it many times, stay short: Spark's metastore limits a view's
     text); `safe_cast_from_text` computes it inline when not given it as `text`. -#}
 {% macro cast_text(expression, data_type) -%}
-    {{ without_zero_fraction_or_time(trimmed_text(expression), data_type) }}
+    {%- set value = date_as_text(expression) if data_type == 'date' else expression -%}
+    {{ without_zero_fraction_or_time(trimmed_text(value), data_type) }}
+{%- endmacro %}
+
+{#- A date, datetime or text column as text a date can be read from. Only T-SQL needs this:
+    its plain cast writes a datetime as `Apr  1 2023 12:00AM`; style 126 writes ISO 8601
+    (`2023-04-01T00:00:00`) and leaves text as it is. -#}
+{% macro date_as_text(expression) %}
+    {{ return(adapter.dispatch('date_as_text', 'rfd_back')(expression)) }}
+{% endmacro %}
+
+{% macro default__date_as_text(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro sqlserver__date_as_text(expression) -%}
+    convert({{ dbt.type_string() }}, {{ expression }}, 126)
+{%- endmacro %}
+
+{% macro fabric__date_as_text(expression) -%}
+    {{ sqlserver__date_as_text(expression) }}
 {%- endmacro %}
 
 {% macro default__safe_cast_from_text(expression, data_type, text=none) -%}

@@ -435,7 +435,7 @@ def test_adversarial_extract_builds_and_flags_as_the_rule_says(extract, work_roo
             # an extract whose columns are mostly unread are off (test_real_exports.py).
             "--vars",
             "{population_source_supplied: false, extract_check_malformed_share: 1,"
-            " extract_check_lost_leading_zero_share: 1}",
+            " extract_check_mangled_code_share: 1}",
             monkeypatch=monkeypatch,
         )
     assert result.success, f"dbt build failed: {result.exception}"

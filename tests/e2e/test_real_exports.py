@@ -192,6 +192,14 @@ def write_spark_parquet(extract, directory: Path) -> None:
         pq.write_table(pa.table(arrays), directory / f"{table}.parquet")
 
 
+def write_powershell_utf16(extract, directory: Path) -> None:
+    """PowerShell 5's `Out-File` (and `>`): UTF-16 with a byte-order mark, CRLF."""
+    for table, rows in extract.items():
+        write_delimited(
+            directory / f"{table}.csv", rows, plain_cell, line_end="\r\n", encoding="utf-16"
+        )
+
+
 def write_gzipped_csv(extract, directory: Path) -> None:
     for table, rows in extract.items():
         write_delimited(directory / f"{table}.csv.gz", rows, plain_cell)
@@ -252,6 +260,7 @@ READ_RIGHT = {
     "gzipped_csv": (write_gzipped_csv, {}),
     "windows_1252_with_setting": (write_windows_1252, {"APCS_CSV_ENCODING": "cp1252"}),
     "tab_delimited_with_setting": (write_tab_delimited, {"APCS_CSV_DELIMITER": "tab"}),
+    "powershell_utf16_with_setting": (write_powershell_utf16, {"APCS_CSV_ENCODING": "utf-16"}),
 }
 
 
@@ -299,7 +308,59 @@ def stop_ssms_unquoted(extract, directory: Path) -> list[str]:
         "apcs.csv",
         f"line {first + 2} has more fields than its header",
         "Quote strings containing list separators when saving .csv results",
-        "bcp or sqlcmd",
+        "Invoke-Sqlcmd and Export-Csv",
+    ]
+
+
+def stop_ssms_without_headers(extract, directory: Path) -> list[str]:
+    """SSMS's default leaves the header out: the first line is a patient's row."""
+    write_ssms_csv(extract, directory)
+    path = directory / "apcs.csv"
+    path.write_bytes(path.read_bytes().split(b"\r\n", 1)[1])
+    return [
+        "apcs.csv",
+        "has no header",
+        "Include column headers when copying or saving the results",
+    ]
+
+
+def stop_quote_left_open(extract, directory: Path) -> list[str]:
+    """A quote opened near the top and never closed (a hand-edited file)."""
+    write_canonical_csv(extract, directory)
+    path = directory / "apcs.csv"
+    lines = path.read_text().split("\n")
+    lines[5] = lines[5].replace(",", ',"', 1)
+    path.write_text("\n".join(lines))
+    return ["apcs.csv", "line 6 cannot be read (unquoted value)", "A quote is left open"]
+
+
+def stop_pandas_codes_as_floats(extract, directory: Path) -> list[str]:
+    """pandas `read_csv` without `dtype=str`, then `to_csv`: a code column with gaps becomes a
+    float column, `1` written `1.0`."""
+    spells = [
+        {
+            **row,
+            "Patient_Classification": None
+            if row["Patient_Classification"] is None
+            else f"{float(row['Patient_Classification'])}",
+        }
+        for row in extract["apcs"]
+    ]
+    write_canonical_csv({"apcs": spells, "apcs_der": extract["apcs_der"]}, directory)
+    return [
+        "column Patient_Classification",
+        "are numbers with a fraction (such as `1.0`)",
+        "dtype=str",
+    ]
+
+
+def stop_two_files_for_a_table(extract, directory: Path) -> list[str]:
+    write_canonical_csv(extract, directory)
+    write_spark_parquet({"apcs": extract["apcs"]}, directory)
+    return [
+        "holds apcs more than once",
+        str(directory / "apcs.parquet"),
+        str(directory / "apcs.csv"),
     ]
 
 
@@ -355,7 +416,7 @@ def stop_code_stored_as_number(extract, directory: Path) -> list[str]:
         table.set_column(position, "Administrative_Category", numbers), directory / "apcs.parquet"
     )
     return [
-        f"file {directory / 'apcs.parquet'}: column Administrative_Category is stored as BIGINT",
+        f"file {directory / 'apcs.parquet'}: column Administrative_Category is stored as bigint",
         "Write the column as text",
         "dtype=str",
     ]
@@ -395,6 +456,10 @@ def stop_header_only(extract, directory: Path) -> list[str]:
 
 STOPS = [
     stop_ssms_unquoted,
+    stop_ssms_without_headers,
+    stop_quote_left_open,
+    stop_pandas_codes_as_floats,
+    stop_two_files_for_a_table,
     stop_windows_1252,
     stop_tab_delimited,
     stop_excel_resave,
@@ -417,9 +482,10 @@ def test_export_stops_before_any_model(spoil, extract, tmp_path: Path, monkeypat
         assert text in log, f"{text!r} not in the error"
     assert "Traceback" not in log
     assert "Original Line" not in log, "DuckDB's message, quoting a patient's row, reached the log"
-    # No patient-level value in the message: no pseudonymised NHS number, no date.
+    # No patient-level value in the message: no pseudonymised NHS number, no list of codes.
     for spell in extract["apcs"][:50]:
         assert spell["Der_Pseudo_NHS_Number"] not in log
+        assert not spell["Der_Procedure_All"] or spell["Der_Procedure_All"] not in log
     assert (
         project.query(
             "select table_name from information_schema.tables where table_schema = 'main'"

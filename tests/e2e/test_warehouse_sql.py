@@ -73,7 +73,7 @@ TSQL_FUNCTIONS = {
     "avg", "cast", "char", "charindex", "coalesce", "concat", "count", "isnull", "left", "len",
     "lower",
     "max", "min", "nullif", "replace", "round", "row_number", "substring", "sum", "trim",
-    "string_split", "try_convert", "upper",
+    "string_split", "try_convert", "upper", "convert",
 }  # fmt: skip
 OPENING_KEYWORDS = {
     "ALIAS", "ALL", "AND", "BETWEEN", "DISTINCT", "ELSE", "EXISTS", "FROM", "IN", "IS", "JOIN",
