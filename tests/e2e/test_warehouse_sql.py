@@ -28,6 +28,7 @@ from conftest import PROJECT_DIR
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel
+from sqlglot.parser import Parser
 
 DIALECTS = {
     "sqlserver": "tsql",
@@ -143,14 +144,16 @@ def tsql_problems(sql: str, trees: list) -> list[str]:
 
 def called_functions(sql: str) -> set[str]:
     """Every name written as `name(` in the SQL as sent, but for keywords that open a
-    parenthesis (IN, EXISTS, VALUES...) and column lists after an alias (`as tens (digit)`).
-    Read from tokens, since sqlglot renames some functions as it parses (chr to CHAR)."""
+    parenthesis (IN, EXISTS, VALUES...), column lists after an alias (`as tens (digit)`) and
+    data types (`convert(varchar(8000), ...)`). Read from tokens, since sqlglot renames some
+    functions as it parses (chr to CHAR)."""
     tokens = Dialect.get_or_raise("tsql").tokenize(sql)
     return {
         token.text.lower()
         for before, token, after in zip(tokens, tokens[1:], tokens[2:], strict=False)
         if after.token_type.name == "L_PAREN"
         and before.token_type.name != "ALIAS"
+        and token.token_type not in Parser.TYPE_TOKENS
         and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token.text)
         and token.token_type.name not in OPENING_KEYWORDS
     }
