@@ -137,19 +137,23 @@
         {%- set text = trimmed_text(column) -%}
         {%- if read_as != 'code' -%}
             {%- set malformed = is_malformed(safe_cast_from_text(column, read_as), column) -%}
-            {%- set with_fraction = '1 = 0' -%}
         {%- else -%}
             {%- set malformed = '1 = 0' -%}
-            {%- set with_fraction = text ~ " like '%.%' and " ~ without_zero_fraction_or_time(text, 'bigint')
-                ~ ' <> ' ~ text -%}
+            {#- The fraction is looked at only where there is a point: most codes have none. -#}
+            {%- set with_fraction = 'case when ' ~ text ~ " like '%.%' then case when "
+                ~ without_zero_fraction_or_time(text, 'bigint') ~ ' <> ' ~ text ~ ' then 1 else 0 end else 0 end' -%}
         {%- endif -%}
         {%- do columns.append('sum(case when ' ~ text ~ " <> '' then 1 else 0 end)") -%}
         {%- do columns.append('sum(case when ' ~ malformed ~ ' then 1 else 0 end)') -%}
         {%- do columns.append('min(case when ' ~ malformed ~ ' then ' ~ text ~ ' end)') -%}
-        {%- do columns.append(
-            'sum(case when ' ~ text ~ " in ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') then 1 else 0 end)"
-        ) -%}
-        {%- do columns.append('sum(case when ' ~ with_fraction ~ ' then 1 else 0 end)') -%}
+        {%- if leading_zero -%}
+            {%- do columns.append(
+                'sum(case when ' ~ text ~ " in ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') then 1 else 0 end)"
+            ) -%}
+        {%- else -%}
+            {%- do columns.append('0') -%}
+        {%- endif -%}
+        {%- do columns.append('sum(' ~ (with_fraction if read_as == 'code' else '0') ~ ')') -%}
     {%- endfor -%}
     {{ return('select ' ~ columns | join(',\n    ') ~ '\nfrom ' ~ relation) }}
 {% endmacro %}
