@@ -16,6 +16,9 @@
     On warehouse engines the raw tables already exist, so the default does nothing.
 -#}
 {% macro register_apcs_extract() %}
+    {%- if execute -%}
+        {{ check_relation_names() }}
+    {%- endif -%}
     {{ return(adapter.dispatch('register_apcs_extract', 'rfd_back')()) }}
 {% endmacro %}
 
@@ -44,20 +47,59 @@
                 'Set POPULATION_DATA_DIR to a directory holding ' ~ table ~ '.csv or ' ~ table
                 ~ '.parquet (README: Rates), or leave it unset to build without rates.'
             ) -%}
-            {%- do views.append((population_schema, table, reader)) -%}
         {%- else -%}
             {#- No population file: a view left by an earlier run must not stand in for it. -#}
-            {%- do run_query('create schema if not exists ' ~ population_schema) -%}
-            {%- do run_query('drop view if exists ' ~ population_schema ~ '.' ~ adapter.quote(table)) -%}
+            {%- set reader = none -%}
         {%- endif -%}
+        {%- do views.append((population_schema, table, reader)) -%}
     {%- endif -%}
+    {#- Every file is checked, and every name free, before the first statement that writes. A
+        population table loaded into the database by hand, with no file, is read as it is. -#}
+    {%- for view_schema, table, reader in views if reader -%}
+        {{ check_no_table_in_place_of_view(view_schema, table) }}
+    {%- endfor -%}
     {%- for view_schema, table, reader in views -%}
         {%- do run_query('create schema if not exists ' ~ view_schema) -%}
-        {%- do run_query(
-            'create or replace view ' ~ view_schema ~ '.' ~ adapter.quote(table) ~ ' as select * from ' ~ reader
-        ) -%}
+        {%- if reader -%}
+            {%- do run_query(
+                'create or replace view ' ~ view_schema ~ '.' ~ adapter.quote(table) ~ ' as select * from ' ~ reader
+            ) -%}
+        {%- elif extract_relation_type(view_schema, table) == 'VIEW' -%}
+            {%- do run_query('drop view ' ~ view_schema ~ '.' ~ adapter.quote(table)) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return('select 1 as apcs_extract_registered') }}
+{% endmacro %}
+
+{#- Stops the run when `schema.table` in the database file is a table, where registration
+    keeps a view of a file: something other than this project wrote it (a table loaded by
+    hand, an earlier tool), and replacing it could lose data, while leaving it would let every
+    model read it in place of the extract. `schema` is quoted; the error says how to remove it
+    or read the extract under another schema. -#}
+{% macro check_no_table_in_place_of_view(schema, table) %}
+    {%- if extract_relation_type(schema, table) not in [none, 'VIEW'] -%}
+        {%- set name = schema.strip('"') ~ '.' ~ table -%}
+        {%- set drop = ".venv/bin/python -c \"import duckdb; duckdb.connect('" ~ target.path
+            ~ "').execute('drop table " ~ name ~ "')\"" -%}
+        {%- set schema_var = 'population_source_schema' if table == var('population_table')
+            else 'apcs_source_schema' -%}
+        {{ exceptions.raise_compiler_error(
+            name ~ ' in the database file ' ~ target.path ~ ' is a table, where this project keeps a view'
+            ~ ' of the extract file; something else wrote it, so it is left as it is and nothing was'
+            ~ ' written. If it is not needed, drop it (' ~ drop ~ ') and build again; or set the'
+            ~ ' var ' ~ schema_var ~ ' to another schema for the views of the extract.'
+        ) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- What `schema.table` (the schema quoted) is in the database file: `VIEW`, `BASE TABLE`, or
+    none when there is nothing of that name. -#}
+{% macro extract_relation_type(schema, table) %}
+    {%- set found = run_query(
+        'select table_type from information_schema.tables where table_catalog = current_database()'
+        ~ ' and table_schema = ' ~ sql_string(schema.strip('"')) ~ ' and table_name = ' ~ sql_string(table)
+    ).columns[0].values() -%}
+    {{ return(found[0] if found else none) }}
 {% endmacro %}
 
 {#- The directory holding the population file, without a trailing slash: POPULATION_DATA_DIR,

@@ -1,0 +1,119 @@
+"""A run that cannot start right does not start: a failure before the models stops it with
+nothing written, and no name or path the analyst supplies is ever run as SQL.
+
+- a table where registration keeps a view of the extract (left by hand or by another tool)
+  stops the run with what to do, and every table of the last good build stays as it was;
+- a var naming a relation with a quote in it stops the run, and the SQL after the quote is
+  never run;
+- an extract directory whose name holds a quote, or SQL, is read as the path it is.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_DIR, DbtProject, write_test_extract
+
+from apcs_extract import ExtractSpec, generate, write_extract
+
+SPELLS = 1_000
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("extract")
+    write_test_extract(directory, "csv", noisy=False, spells=SPELLS)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def other_extract(tmp_path_factory) -> Path:
+    """Another month's extract: a run that read it would change every table."""
+    directory = tmp_path_factory.mktemp("other_extract")
+    write_extract(
+        *generate(ExtractSpec(spells=SPELLS // 2, seed=99, candidate_share=0.25)), directory, "csv"
+    )
+    return directory
+
+
+def built_tables(project: DbtProject) -> dict[str, list[tuple]]:
+    """Every table the build wrote, with its rows in order."""
+    names = [
+        name
+        for (name,) in project.query(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name"
+        )
+    ]
+    return {name: sorted(project.query(f'select * from main."{name}"'), key=repr) for name in names}
+
+
+def test_table_in_place_of_the_extract_view_stops_the_run_and_writes_nothing(
+    extract: Path, other_extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    project = DbtProject(work_dir=tmp_path, data_dir=extract)
+    assert project.invoke("build", "--full-refresh", monkeypatch=monkeypatch).success
+    before = built_tables(project)
+    assert "fct_rfd_back_spells" in before and "rpt_rfd_back_activity" in before
+    with duckdb.connect(str(project.database_path)) as con:
+        con.execute("drop view apcs_extract.apcs")
+        con.execute("create table apcs_extract.apcs as select 1 as loaded_by_hand")
+
+    project.data_dir = other_extract
+    result = project.invoke("build", "--full-refresh", monkeypatch=monkeypatch)
+    assert not result.success
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert "apcs_extract.apcs in the database file" in log
+    assert "is a table, where this project keeps a view" in log
+    assert "execute('drop table apcs_extract.apcs')" in log, "the message says how to remove it"
+    assert built_tables(project) == before, "a seed or model ran after registration failed"
+    assert project.query("select * from apcs_extract.apcs") == [(1,)], "the table was replaced"
+
+
+@pytest.mark.parametrize(
+    "var",
+    ["apcs_spells_table", "apcs_source_schema", "apcs_derived_table", "population_table"],
+)
+def test_var_naming_a_relation_runs_no_sql(
+    var: str, extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    project = DbtProject(work_dir=tmp_path, data_dir=extract)
+    assert project.invoke("build", "--select", "stg_apcs__spells", monkeypatch=monkeypatch).success
+    hostile = 'apcs"; create table main.injected as select 1; --'
+    result = project.invoke("build", "--vars", f"{{{var}: '{hostile}'}}", monkeypatch=monkeypatch)
+    assert not result.success
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert f"A var naming a source relation is not a plain name: {var} is" in log
+    tables = [name for (name,) in project.query("select table_name from information_schema.tables")]
+    assert "injected" not in tables, "the SQL after the quote ran"
+    assert "fct_rfd_back_spells" not in tables, "a model ran"
+
+
+@pytest.mark.parametrize(
+    "directory",
+    ["o'neil extract", "x'); copy (select 1) to 'injected.csv'; --"],
+    ids=["apostrophe", "sql"],
+)
+def test_extract_directory_with_a_quote_is_read_as_its_path(
+    directory: str, extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    data_dir = tmp_path / directory
+    shutil.copytree(extract, data_dir)
+    monkeypatch.chdir(tmp_path)
+    project = DbtProject(work_dir=tmp_path / "work", data_dir=data_dir)
+    result = project.invoke(
+        "build",
+        "--select",
+        "+fct_rfd_back_spells",
+        "--exclude-resource-type",
+        "test",
+        "unit_test",
+        monkeypatch=monkeypatch,
+    )
+    assert result.success, "an extract directory with a quote in its name was not read"
+    assert project.query("select count(*) from main.fct_rfd_back_spells") == [(SPELLS,)]
+    for place in (tmp_path, PROJECT_DIR, project.work_dir):
+        assert not (place / "injected.csv").exists(), "the directory's name ran as SQL"
