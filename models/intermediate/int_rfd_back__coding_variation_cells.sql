@@ -12,8 +12,15 @@
 
 with
 
+-- The labels as published (macros/reporting/published_labels.sql): a financial year or
+-- organisation code not of its shape is `invalid`, and its spells are counted there.
 coding_variation as (
-    select * from {{ ref('int_rfd_back__coding_variation') }}
+    select
+        {{ published_financial_year('financial_year') }} as financial_year,
+        {{ published_organisation_code('provider_code') }} as provider_code,
+        {{ published_organisation_code('commissioner_code') }} as commissioner_code,
+        coding_variation
+    from {{ ref('int_rfd_back__coding_variation') }}
 ),
 
 cells as (

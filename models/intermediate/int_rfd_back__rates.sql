@@ -14,15 +14,22 @@
 
 with
 
+-- The population under the labels int_rfd_back__activity publishes: a commissioner code or
+-- financial year not of its shape is `invalid`, its rows added together.
 population as (
     select
-        financial_year,
-        commissioner_code,
+        {{ published_financial_year('financial_year') }} as financial_year,
+        {{ published_organisation_code('commissioner_code') }} as commissioner_code,
         age_band,
         sex,
-        population,
-        population_source
+        sum(population) as population,
+        max(population_source) as population_source
     from {{ ref('stg_population__commissioner_population') }}
+    group by
+        {{ published_financial_year('financial_year') }},
+        {{ published_organisation_code('commissioner_code') }},
+        age_band,
+        sex
 ),
 
 standard_population as (

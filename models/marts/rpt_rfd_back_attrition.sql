@@ -12,7 +12,16 @@ attrition as (
         criterion,
         sum(spells_remaining) as spells_remaining,
         sum(spells_removed) as spells_removed
-    from {{ ref('int_rfd_back__attrition') }}
+    from (
+        -- A financial year not written `2023/24` is published as `invalid`.
+        select
+            {{ published_financial_year('financial_year') }} as financial_year,
+            step_number,
+            criterion,
+            spells_remaining,
+            spells_removed
+        from {{ ref('int_rfd_back__attrition') }}
+    ) as labelled_attrition
     group by financial_year, step_number, criterion
 ),
 

@@ -4,9 +4,10 @@
 -- The report states these beside its charts. No patient-level field.
 {%- set apcs_source = source('apcs', 'apcs') | string %}
 {%- set derived_source = source('apcs', 'apcs_der') | string %}
-{#- On DuckDB the extract directory's own name, not its path: a path may name a person. -#}
+{#- On DuckDB the extract directory's own name, not its path: a path may name a person. A
+    Windows path (`C:\Users\...`) is cut at its backslashes too. -#}
 {%- set extract_location = (
-    'extract directory ' ~ apcs_data_dir().split('/') | last if target.type == 'duckdb'
+    'extract directory ' ~ apcs_data_dir().replace('\\', '/').split('/') | last if target.type == 'duckdb'
     else apcs_source ~ ', ' ~ derived_source
 ) %}
 

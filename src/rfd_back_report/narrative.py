@@ -18,6 +18,7 @@ ISSUE_LABELS = {
     "out_of_range": "out of range",
     "not_a_date": "not a date",
     "not_a_month": "not a month",
+    "not_a_financial_year": "not a financial year",
     "unknown_code": "not a known code",
     "control_characters": "tabs or line breaks",
     "duplicate_identifier": "identifier repeated",

@@ -4,6 +4,7 @@ charts as plotly figures, and plotly.js itself inlined, so it opens with no netw
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,29 @@ def script_json(value) -> str:
     return text.replace("</", "<\\/")
 
 
+MARKUP_TAG = re.compile(r"<[^<>]*>")
+
+
+def plain_text(value):
+    """A value of a mart as the report may draw it: text without markup. Plotly renders
+    some HTML tags in labels, hover text and legends (`<a href>` as a link, `<b>`, `<br>`),
+    so every tag is removed, then any `<` or `>` left; other values are returned as they are.
+    The marts publish only labels of their own shape (decision register D19), but free text
+    such as the population's source is the analytics team's, and the report does not rely
+    on it."""
+    if not isinstance(value, str):
+        return value
+    return MARKUP_TAG.sub("", value).replace("<", "").replace(">", "")
+
+
+def plain_text_marts(marts: dict[str, Rows]) -> dict[str, Rows]:
+    """Every text value of every mart as `plain_text`."""
+    return {
+        mart: [{column: plain_text(value) for column, value in row.items()} for row in rows]
+        for mart, rows in marts.items()
+    }
+
+
 def build_charts(marts: dict[str, Rows]) -> list[charts.Chart]:
     screened_years = {
         row["financial_year"]
@@ -40,7 +64,9 @@ def build_charts(marts: dict[str, Rows]) -> list[charts.Chart]:
 
 
 def render(marts: dict[str, Rows], rendered_at: datetime | None = None) -> str:
-    """The report's HTML."""
+    """The report's HTML, from the marts' values as plain text (`plain_text`): every chart
+    category, axis label, hover text, table cell and sentence is drawn from them."""
+    marts = plain_text_marts(marts)
     drawn = build_charts(marts)
     funnel = next((chart for chart in drawn if chart.chart_id == "chart-funnel"), None)
     environment = jinja2.Environment(

@@ -51,11 +51,17 @@ CODE_COLUMNS = {
 }
 
 
+# The extract is read from under a directory of this name, as an analyst's extract sits under
+# a home directory naming them: the docs site, made to be shared, must not hold it.
+PRIVATE_DIRECTORY = "jbloggs_private_extracts"
+DOCS_ARTEFACTS = ["manifest.json", "catalog.json", "index.html", "static_index.html"]
+
+
 @pytest.fixture(scope="module")
 def docs_site(tmp_path_factory) -> DbtProject:
     """The project built (without its tests) on a small extract, and its docs generated."""
     work_dir = tmp_path_factory.mktemp("docs_site")
-    project = DbtProject(work_dir=work_dir, data_dir=work_dir / "extract")
+    project = DbtProject(work_dir=work_dir, data_dir=work_dir / PRIVATE_DIRECTORY / "extract")
     write_test_extract(project.data_dir, "csv", noisy=False, spells=5_000)
     with pytest.MonkeyPatch.context() as monkeypatch:
         built = project.invoke(
@@ -177,6 +183,16 @@ def test_docs_site_holds_no_row_level_data(docs_site: DbtProject):
     for spell in spells[:200]:
         for field in ("Der_Pseudo_NHS_Number", "APCS_Ident"):
             assert str(spell[field]) not in site, f"{field} {spell[field]} is in the docs site"
+
+
+def test_docs_site_holds_no_path_of_the_extract(docs_site: DbtProject):
+    """The hooks that register the extract read its files while they are rendered; the SQL
+    the manifest keeps of them, and of every model, names no file or directory above the
+    extract's own (the build information says only the extract directory's name)."""
+    for artefact in DOCS_ARTEFACTS:
+        text = (docs_site.work_dir / "target" / artefact).read_text()
+        for private in (PRIVATE_DIRECTORY, str(docs_site.data_dir)):
+            assert private not in text, f"{artefact} holds {private!r}"
 
 
 @pytest.fixture

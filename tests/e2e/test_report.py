@@ -30,6 +30,8 @@ from apcs_extract.cli import main as write_demo_extract
 from rfd_back_report.__main__ import main as render_report
 from rfd_back_report.charts import CRITERION_LABELS, month_label
 from rfd_back_report.funnel import control_limits, poisson_quantile_interpolated
+from rfd_back_report.published import load_published_marts
+from rfd_back_report.render import render as render_html
 
 CHARTS = ["chart-trend", "chart-attrition", "chart-funnel", "chart-coding-variation"]
 HIGH_THRESHOLD = "{disclosure_suppression_threshold: 40}"
@@ -49,12 +51,17 @@ def demo_make_variable(name: str) -> str:
     return re.search(rf"^{name} \?= (\S+)$", makefile, re.M).group(1)
 
 
-def render(project: DbtProject, out: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def use_project(project: DbtProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point dbt, as the report runs it, at the project's database and target path."""
     monkeypatch.setenv("APCS_DATA_DIR", str(project.data_dir))
     monkeypatch.setenv("DBT_DUCKDB_PATH", str(project.database_path))
     monkeypatch.setenv("DBT_TARGET_PATH", str(project.work_dir / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(project.work_dir / "logs"))
     monkeypatch.setenv("DBT_TARGET", "duckdb")
+
+
+def render(project: DbtProject, out: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    use_project(project, monkeypatch)
     arguments = ["--out", str(out), "--project-dir", str(PROJECT_DIR)]
     try:
         assert render_report(arguments) == 0
@@ -223,6 +230,49 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
     # The threshold really suppressed cells the report draws, and the tables say so.
     assert suppressed_total > 0, "nothing was suppressed: the test proves nothing"
     assert html.count("<td>suppressed</td>") >= suppressed_total - len(hidden)
+
+
+def with_link(text: str) -> str:
+    return f'<a href="https://example.org/{len(text)}">{text}</a><br>'
+
+
+# The text columns of the marts the report draws as labels, hover text or sentences.
+LABEL_COLUMNS = {"financial_year", "organisation_code", "population_source", "extract_location",
+                 "field", "rule_version", "engine"}  # fmt: skip
+
+
+def test_report_strips_markup_from_every_label(demo_project: DbtProject):
+    """Whatever a mart holds, no tag reaches a chart, a table or a sentence: plotly would
+    render `<a href>` in a category or legend as a link. The marts are read as the report
+    reads them, every label wrapped in a link, and the report drawn from them."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_project(demo_project, monkeypatch)
+        try:
+            marts = load_published_marts(["--project-dir", str(PROJECT_DIR),
+                                          "--profiles-dir", str(PROJECT_DIR)])  # fmt: skip
+        finally:
+            release_duckdb_database()
+    hostile = {
+        mart: [
+            {
+                column: with_link(value) if column in LABEL_COLUMNS and value else value
+                for column, value in row.items()
+            }  # fmt: skip
+            for row in rows
+        ]
+        for mart, rows in marts.items()
+    }
+    html = render_html(hostile)
+    drawn = figures(html)
+    assert sorted(drawn) == sorted(CHARTS)
+    page = re.sub(r'<script id="plotly-js">.*?</script>', "", html, flags=re.S)
+    assert "example.org" not in page, "a link from a mart reached the report"
+    assert "&lt;br&gt;" not in page and "<br>" not in page
+    # The labels themselves are still drawn, as text.
+    years = {row["financial_year"] for row in marts["rpt_rfd_back_attrition"]}
+    legend = {trace.get("name") for trace in drawn["chart-attrition"]["data"]}
+    assert years <= legend
+    assert f"extract directory {demo_project.data_dir.name}" in page
 
 
 def test_report_renders_in_a_browser_without_the_network(demo_report: str, tmp_path: Path):

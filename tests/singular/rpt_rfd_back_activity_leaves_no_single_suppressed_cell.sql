@@ -73,7 +73,9 @@ memberships as (
     union all
     select
         'periods' as group_name,
-        coalesce(quarter_of_month, period) as group_period,
+        -- A month's quarter; none for a month not written YYYYMM (`invalid`), as in
+        -- int_rfd_back__activity_cell_groups.
+        case when period_type = 'month' then quarter_of_month else period end as group_period,
         organisation_type as group_organisation,
         organisation_code,
         {{ dbt.concat(['breakdown', "':'", 'breakdown_value']) }} as group_breakdown,
