@@ -5,7 +5,9 @@
 -- sex by the European Standard Population 2013 (the same weights for each sex), over the
 -- strata the population table holds with a population above 0, so it counts the flagged
 -- spells of known age band and sex in those strata. England is every commissioner of the
--- population table together, but its crude count is every flagged spell of the year.
+-- population table together, but its crude count is every flagged spell of the year. The
+-- standardised rate's step is what the rounding base's worth of spells would change it by
+-- in the stratum where a spell changes it most: the published rate is rounded to it.
 {{ config(materialized='table', enabled=var('population_source_supplied')) }}
 {#- Rates are computed in floating point and stored as decimals to 6 places, the same on
     every engine. #}
@@ -127,6 +129,11 @@ standardised as (
         sum(case when population > 0 then spells_flagged else 0 end) as spells_flagged_standardised,
         100000 * sum(weighted_rate) / nullif(sum(standard_weight), 0)
             as standardised_rate_per_100000,
+        -- What the rounding base's worth of spells would move the rate by in the stratum
+        -- where one spell moves it most (decision register D14): the rate's disclosure step.
+        {{ var('disclosure_rounding_base') }} * 100000
+        * max(cast(standard_weight as {{ rate_decimal }}) / nullif(population, 0))
+        / nullif(sum(standard_weight), 0) as standardised_rate_step,
         max(population_source) as population_source
     from weighted_strata
     group by financial_year, organisation_type, organisation_code
@@ -165,6 +172,7 @@ rates as (
         ) }} as crude_rate_per_100000,
         cast(standardised.standardised_rate_per_100000 as {{ rate_decimal }})
             as standardised_rate_per_100000,
+        cast(standardised.standardised_rate_step as {{ rate_decimal }}) as standardised_rate_step,
         standardised.population_source
     from standardised
     left join flagged_by_organisation

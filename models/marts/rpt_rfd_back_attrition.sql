@@ -1,8 +1,11 @@
 -- Published: the spells remaining after each criterion of the rule, in the published order,
--- by financial year, with NHS disclosure control (macros/disclosure). Counts from 1 to 7 are
--- suppressed and the rest rounded to 5. Secondary suppression: the removed counts of a year
--- add up to its spells screened minus those flagged, both published, so when exactly one of
--- them is suppressed the next smallest is suppressed too. No patient-level field.
+-- by financial year, with NHS disclosure control (macros/disclosure). Remaining counts from
+-- 1 to 7 are suppressed and the rest rounded to 5. The spells a step removed are the
+-- difference of the published remaining counts before and after it (decision register D13):
+-- computed from published numbers only, they give away nothing the remaining counts do not,
+-- where rounding both columns apart let one be differenced against the other. NULL where
+-- either remaining count is suppressed, and where the difference is 5, a small number.
+-- No patient-level field.
 with
 
 attrition as (
@@ -10,53 +13,53 @@ attrition as (
         financial_year,
         step_number,
         criterion,
-        sum(spells_remaining) as spells_remaining,
-        sum(spells_removed) as spells_removed
+        sum(spells_remaining) as spells_remaining
     from (
         -- A financial year not written `2023/24` is published as `invalid`.
         select
             {{ published_financial_year('financial_year') }} as financial_year,
             step_number,
             criterion,
-            spells_remaining,
-            spells_removed
+            spells_remaining
         from {{ ref('int_rfd_back__attrition') }}
     ) as labelled_attrition
     group by financial_year, step_number, criterion
 ),
 
-numbered_attrition as (
+controlled as (
     select
-        attrition.*,
-        row_number() over (order by attrition.financial_year, attrition.step_number) as cell_id
+        financial_year,
+        step_number,
+        criterion,
+        {{ disclosure_controlled_count('spells_remaining') }} as spells_remaining
     from attrition
 ),
 
--- A year's removed counts add up to its spells screened less those flagged.
-removed_by_year as (
+differenced as (
     select
-        cell_id,
-        financial_year
-    from numbered_attrition
+        financial_year,
+        step_number,
+        criterion,
+        spells_remaining,
+        case
+            when step_number = 0 then 0
+            else
+                lag(spells_remaining) over (partition by financial_year order by step_number)
+                - spells_remaining
+        end as spells_removed
+    from controlled
 ),
 
-{{ disclosure_suppression_ctes(
-    'numbered_attrition', 'spells_removed', 'removed_by_year', ['financial_year']
-) }},
-
+-- A difference of 5 is shown as a small number would be: suppressed.
 published as (
     select
-        numbered_attrition.financial_year,
-        numbered_attrition.step_number,
-        numbered_attrition.criterion,
-        {{ disclosure_controlled_count('numbered_attrition.spells_remaining') }}
-            as spells_remaining,
-        {{ disclosure_controlled_count(
-            'numbered_attrition.spells_removed', 'suppressed.is_suppressed'
-        ) }} as spells_removed
-    from numbered_attrition
-    inner join suppressed
-        on numbered_attrition.cell_id = suppressed.cell_id
+        financial_year,
+        step_number,
+        criterion,
+        spells_remaining,
+        case when not ({{ is_small_number('spells_removed') }}) then spells_removed end
+            as spells_removed
+    from differenced
 )
 
 select * from published

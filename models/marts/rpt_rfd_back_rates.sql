@@ -5,7 +5,10 @@
 -- published one of rpt_rfd_back_activity (suppressed from 1 to 7 and by secondary
 -- suppression, else rounded to 5); the crude rate is computed from that published count, so
 -- it gives away nothing the count does not; both rates are NULL wherever the count is
--- suppressed. Rates to one decimal place. No patient-level field.
+-- suppressed. The standardised rate, computed from the exact counts by age band and sex, is
+-- rounded to a multiple of its step: the change the rounding base's worth of spells makes
+-- in the stratum where a spell counts most, so no published figure pins a count to fewer
+-- values than the base. Rates to one decimal place. No patient-level field.
 {{ config(enabled=var('population_source_supplied')) }}
 
 with
@@ -39,6 +42,9 @@ counted as (
             else published_counts.spells_flagged
         end as spells_flagged,
         rates.standardised_rate_per_100000,
+        -- The step rounded up to one decimal place, so that it is never finer than D14's.
+        round(cast(ceiling(10 * rates.standardised_rate_step) / 10 as {{ dbt.type_numeric() }}), 1)
+            as standardised_rate_step,
         rates.population_source
     from rates
     left join published_counts
@@ -56,9 +62,17 @@ published as (
         population,
         spells_flagged,
         round({{ rate_per('spells_flagged', 'population', 100000) }}, 1) as crude_rate_per_100000,
+        -- To the nearest multiple of the step, halves up (floor, not round: PostgreSQL rounds
+        -- a float's halves to even).
         case
-            when spells_flagged is not null then round(standardised_rate_per_100000, 1)
+            when spells_flagged is not null and standardised_rate_step > 0
+                then round(
+                    floor(standardised_rate_per_100000 / standardised_rate_step + 0.5)
+                    * standardised_rate_step,
+                    1
+                )
         end as standardised_rate_per_100000,
+        standardised_rate_step,
         population_source
     from counted
 )

@@ -1,0 +1,279 @@
+"""Disclosure control against differencing (decision register D13, D14): an attacker who
+holds every published mart, the population table and the European Standard Population
+weights must not pin any count to fewer values than the rounding base.
+
+The extract is small and crafted so that the attack is strong: every flagged spell falls in
+one of four standardised strata (two age bands, both sexes), commissioners' populations are
+small, and the attacker is told that no flagged spell lies outside those strata.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import highspy
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from conftest import DbtProject
+
+from apcs_extract import ExtractSpec, generate, write_extract
+from apcs_extract.generate import COMMISSIONERS
+
+BASE = 5  # var disclosure_rounding_base
+THRESHOLD = 7  # var disclosure_suppression_threshold
+PER = 100_000
+# Every adult age is moved to one of two ages, so flagged spells fall in four strata.
+AGES = {"30-34": 30, "60-64": 60}
+SEXES = ("1", "2")
+SPELLS = 700
+SEED = 5
+
+
+def crafted_extract(directory: Path) -> None:
+    """A small canonical extract whose adults are 30 or 60 and whose sex is 1 or 2, with a
+    population table of small, unevenly sized strata for those two bands only."""
+    spells, derived = generate(
+        ExtractSpec(spells=SPELLS, seed=SEED, candidate_share=0.25, formatting_noise_share=0.0)
+    )
+    for column in ("Age_At_Start_of_Spell_SUS", "Der_Age_at_CDS_Activity_Date"):
+        age = spells.column(column)
+        adult = pc.and_(pc.greater_equal(age, 19), pc.less_equal(age, 120))
+        moved = pc.if_else(adult, pc.if_else(pc.less(age, 50), 30, 60), age)
+        spells = spells.set_column(
+            spells.schema.get_field_index(column), column, pc.cast(moved, pa.int32())
+        )
+    sex = pc.if_else(pc.equal(spells.column("Sex"), "1"), "1", "2")
+    spells = spells.set_column(spells.schema.get_field_index("Sex"), "Sex", sex)
+    write_extract(spells, derived, directory, "csv")
+    years = sorted(set(spells.column("Der_Financial_Year").to_pylist()))
+    rng = random.Random(SEED)
+    with open(directory / "commissioner_population.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["commissioner_code", "financial_year", "age_band", "sex", "population",
+             "population_source"]
+        )  # fmt: skip
+        for commissioner in COMMISSIONERS:
+            for year in years:
+                for band in AGES:
+                    for sex in SEXES:
+                        population = rng.randint(1_500, 9_000)
+                        writer.writerow([commissioner, year, band, sex, population, "test"])
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> DbtProject:
+    work_dir = tmp_path_factory.mktemp("differencing")
+    project = DbtProject(work_dir=work_dir, data_dir=work_dir / "extract")
+    crafted_extract(project.data_dir)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = project.invoke(
+            "build",
+            "--select",
+            "+rpt_rfd_back_rates",
+            "+rpt_rfd_back_attrition",
+            "--indirect-selection",
+            "cautious",
+            "--exclude-resource-type",
+            "unit_test",
+            monkeypatch=monkeypatch,
+        )
+    assert result.success, f"dbt build failed: {result.exception}"
+    return project
+
+
+def count_window(published: int | None, largest_suppressed: float = highspy.kHighsInf):
+    """What a published count says of the exact one: 0 is 0; a rounded R is R-2 to R+2; a
+    suppressed count is from 1 to `largest_suppressed` (7 where only small counts are
+    suppressed; any size where a count may be suppressed secondarily)."""
+    if published is None:
+        return 1, largest_suppressed
+    if published == 0:
+        return 0, 0
+    return published - BASE // 2, published + BASE // 2
+
+
+def rate_precision(project: DbtProject) -> dict[tuple[str, str], float]:
+    """The width of the interval each published standardised rate stands for: its published
+    step where there is one, else its one decimal place."""
+    columns = {
+        name
+        for (name,) in project.query(
+            "select column_name from information_schema.columns"
+            " where table_name = 'rpt_rfd_back_rates'"
+        )
+    }
+    step = "standardised_rate_step" if "standardised_rate_step" in columns else "0.1"
+    return {
+        (year, code): float(width)
+        for year, code, width in project.query(
+            f"select financial_year, organisation_code, {step} from main.rpt_rfd_back_rates"
+        )
+    }
+
+
+def solve_bounds(
+    variables: dict, rows: list[tuple[dict, float, float]], objectives: dict[str, dict]
+) -> dict[str, tuple[float, float]]:
+    """Min and max of each objective (a linear form over `variables`, name: (lb, ub)) subject
+    to `rows` (form, lower, upper), every variable a whole number, solved by HiGHS."""
+    bounds = {}
+    for name, form in objectives.items():
+        ends = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            highs = highspy.Highs()
+            highs.silent()
+            index = {}
+            for position, (var, (lower, upper)) in enumerate(variables.items()):
+                highs.addVar(lower, upper)
+                highs.changeColIntegrality(position, highspy.HighsVarType.kInteger)
+                index[var] = position
+            for form_row, lower, upper in rows:
+                columns = [index[var] for var in form_row]
+                highs.addRow(lower, upper, len(columns), columns, list(form_row.values()))
+            for var, coefficient in form.items():
+                highs.changeColCost(index[var], coefficient)
+            highs.changeObjectiveSense(sense)
+            highs.run()
+            status = highs.getModelStatus()
+            assert status == highspy.HighsModelStatus.kOptimal, (
+                f"the attack on {name} did not solve ({highs.modelStatusToString(status)}):"
+                " its constraints must admit the exact counts"
+            )
+            ends.append(round(highs.getInfo().objective_function_value))
+        bounds[name] = tuple(ends)
+    return bounds
+
+
+def test_rates_give_no_count_back(published: DbtProject):
+    """Unknowns: each commissioner's flagged spells in each stratum. Constraints: every
+    published count of rpt_rfd_back_activity (year, `all`) and every published standardised
+    rate, for each commissioner and for England (the sum of the commissioners). Each count,
+    suppressed or published, must keep at least `BASE` possible values."""
+    project = published
+    population = {
+        (year, code, band, sex): population
+        for code, year, band, sex, population in project.query(
+            "select commissioner_code, financial_year, age_band, sex, population"
+            " from main.stg_population__commissioner_population where population > 0"
+        )
+    }
+    weights = dict(
+        project.query(
+            "select age_band, standard_population from main.european_standard_population_2013"
+        )
+    )
+    counts = {
+        (year, code): count
+        for year, kind, code, count in project.query(
+            "select financial_year, organisation_type, organisation_code, spells_flagged"
+            " from main.rpt_rfd_back_activity where period_type = 'financial_year'"
+            " and breakdown = 'all' and organisation_type in ('england', 'commissioner')"
+        )
+    }
+    rates = {
+        (year, code): rate
+        for year, code, rate in project.query(
+            "select financial_year, organisation_code, standardised_rate_per_100000"
+            " from main.rpt_rfd_back_rates"
+        )
+    }
+    precision = rate_precision(project)
+    exact = {
+        (year, code): (flagged, standardised)
+        for year, code, flagged, standardised in project.query(
+            "select financial_year, organisation_code, spells_flagged,"
+            " spells_flagged_standardised from main.int_rfd_back__rates"
+        )
+    }
+    # What the attacker is told: every flagged spell lies in a standardised stratum.
+    assert all(flagged == standardised for flagged, standardised in exact.values())
+    recovered, suppressed = [], 0
+    for year in sorted({year for year, *_ in population}):
+        strata = sorted({(band, sex) for y, _, band, sex in population if y == year})
+        codes = sorted({code for y, code, *_ in population if y == year})
+        variables = {
+            (code, band, sex): (0, 10_000)
+            for code in codes
+            for band, sex in strata
+            if (year, code, band, sex) in population
+        }
+        rows = []
+
+        def standardised_rate(code: str, variables=variables, year=year, strata=strata) -> dict:
+            """The rate as a linear form of the stratum counts (England: summed)."""
+            cells = [key for key in variables if code in ("ENGLAND", key[0])]
+            stratum_population = {
+                (band, sex): sum(population[(year, key[0], band, sex)] for key in cells
+                                 if key[1:] == (band, sex))
+                for band, sex in strata
+            }  # fmt: skip
+            total_weight = sum(
+                weights[band] for band, sex in strata if stratum_population[(band, sex)]
+            )
+            return {
+                key: PER * weights[key[1]] / (total_weight * stratum_population[key[1:]])
+                for key in cells
+            }
+
+        objectives = {}
+        for code in [*codes, "ENGLAND"]:
+            total = {key: 1.0 for key in variables if code in ("ENGLAND", key[0])}
+            lower, upper = count_window(counts.get((year, code), 0))
+            rows.append((total, lower, upper))
+            if rates.get((year, code)) is not None:
+                half = precision[(year, code)] / 2
+                rate = float(rates[(year, code)])
+                rows.append((standardised_rate(code), rate - half, rate + half))
+            if code != "ENGLAND":
+                objectives[code] = total
+                suppressed += counts.get((year, code), 0) is None
+        for code, (low, high) in solve_bounds(variables, rows, objectives).items():
+            flagged = exact[(year, code)][0]
+            assert low <= flagged <= high, f"{code}: the attack's model is wrong"
+            if high - low + 1 < BASE:
+                recovered.append((year, code, counts.get((year, code)), flagged, low, high))
+    assert suppressed, "the extract has no suppressed commissioner: the attack tests nothing"
+    assert not recovered, (
+        "published rates and counts pin counts to fewer than "
+        f"{BASE} values (year, code, published, exact, min, max): {recovered}"
+    )
+
+
+def test_attrition_differences_give_no_small_count_back(published: DbtProject):
+    """A removed count is the difference of its neighbouring remaining counts (only small
+    remaining counts are suppressed). Where it is small (1 to 7) or suppressed, differencing
+    the published remaining counts must leave it at least `BASE` possible values."""
+    steps = published.query(
+        "select financial_year, step_number, spells_remaining, spells_removed"
+        " from main.rpt_rfd_back_attrition order by financial_year, step_number"
+    )
+    exact = {
+        (year, step): removed
+        for year, step, removed in published.query(
+            "select financial_year, step_number, sum(spells_removed)"
+            " from main.int_rfd_back__attrition group by all"
+        )
+    }
+    remaining = {(year, step): value for year, step, value, _ in steps}
+    recovered, protected = [], 0
+    for year, step, _, removed in steps:
+        if step == 0 or not (removed is None or 1 <= exact[(year, step)] <= THRESHOLD):
+            continue
+        protected += 1
+        before = count_window(remaining[(year, step - 1)], THRESHOLD)
+        after = count_window(remaining[(year, step)], THRESHOLD)
+        # A suppressed removed count is at least 1; a published one adds nothing here.
+        low = max(1 if removed is None else 0, before[0] - after[1])
+        high = before[1] - after[0]
+        assert low <= exact[(year, step)] <= high, "the differencing's model is wrong"
+        if high - low + 1 < BASE:
+            recovered.append((year, step, removed, exact[(year, step)], low, high))
+    assert protected, "no removed count is small or suppressed: the test tests nothing"
+    assert not recovered, (
+        "differencing neighbouring remaining counts pins small removed counts "
+        f"(year, step, published, exact, min, max): {recovered}"
+    )
