@@ -6,9 +6,12 @@
 -- suppression, else rounded to 5); the crude rate is computed from that published count, so
 -- it gives away nothing the count does not; both rates are NULL wherever the count is
 -- suppressed. The standardised rate, computed from the exact counts by age band and sex, is
--- rounded to a multiple of its step: the change the rounding base's worth of spells makes
--- in the stratum where a spell counts most, so no published figure pins a count to fewer
--- values than the base. Rates to one decimal place. No patient-level field.
+-- carried to the published count (scaled by published ÷ exact count, as the crude rate is
+-- computed from it), then rounded to a multiple of its step: the change the rounding base's
+-- worth of spells makes in the stratum where a spell counts most. So it tells only how the
+-- spells spread over the strata, to within a step, never how many there are: no published
+-- figure pins a count to fewer values than the base. Rates to one decimal place. No
+-- patient-level field.
 {{ config(enabled=var('population_source_supplied')) }}
 
 with
@@ -41,6 +44,7 @@ counted as (
             when published_counts.organisation_code is null then 0
             else published_counts.spells_flagged
         end as spells_flagged,
+        rates.spells_flagged as exact_spells_flagged,
         rates.standardised_rate_per_100000,
         -- The step rounded up to one decimal place, so that it is never finer than D14's.
         round(cast(ceiling(10 * rates.standardised_rate_step) / 10 as {{ dbt.type_numeric() }}), 1)
@@ -52,6 +56,17 @@ counted as (
             rates.financial_year = published_counts.financial_year
             and rates.organisation_type = published_counts.organisation_type
             and rates.organisation_code = published_counts.organisation_code
+),
+
+-- The standardised rate of the published count: the exact rate × published ÷ exact count.
+carried_to_published_count as (
+    select
+        counted.*,
+        case
+            when exact_spells_flagged = 0 then standardised_rate_per_100000
+            else standardised_rate_per_100000 * spells_flagged / exact_spells_flagged
+        end as standardised_rate_of_published_count
+    from counted
 ),
 
 published as (
@@ -67,14 +82,14 @@ published as (
         case
             when spells_flagged is not null and standardised_rate_step > 0
                 then round(
-                    floor(standardised_rate_per_100000 / standardised_rate_step + 0.5)
+                    floor(standardised_rate_of_published_count / standardised_rate_step + 0.5)
                     * standardised_rate_step,
                     1
                 )
         end as standardised_rate_per_100000,
         standardised_rate_step,
         population_source
-    from counted
+    from carried_to_published_count
 )
 
 select * from published

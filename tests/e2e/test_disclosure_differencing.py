@@ -25,6 +25,7 @@ from apcs_extract.generate import COMMISSIONERS
 BASE = 5  # var disclosure_rounding_base
 THRESHOLD = 7  # var disclosure_suppression_threshold
 PER = 100_000
+inf = highspy.kHighsInf
 # Every adult age is moved to one of two ages, so flagged spells fall in four strata.
 AGES = {"30-34": 30, "60-64": 60}
 SEXES = ("1", "2")
@@ -97,20 +98,12 @@ def count_window(published: int | None, largest_suppressed: float = highspy.kHig
 
 
 def rate_precision(project: DbtProject) -> dict[tuple[str, str], float]:
-    """The width of the interval each published standardised rate stands for: its published
-    step where there is one, else its one decimal place."""
-    columns = {
-        name
-        for (name,) in project.query(
-            "select column_name from information_schema.columns"
-            " where table_name = 'rpt_rfd_back_rates'"
-        )
-    }
-    step = "standardised_rate_step" if "standardised_rate_step" in columns else "0.1"
+    """The width of the interval each published standardised rate stands for: its step."""
     return {
-        (year, code): float(width)
-        for year, code, width in project.query(
-            f"select financial_year, organisation_code, {step} from main.rpt_rfd_back_rates"
+        (year, code): float(step)
+        for year, code, step in project.query(
+            "select financial_year, organisation_code, standardised_rate_step"
+            " from main.rpt_rfd_back_rates"
         )
     }
 
@@ -224,10 +217,21 @@ def test_rates_give_no_count_back(published: DbtProject):
             total = {key: 1.0 for key in variables if code in ("ENGLAND", key[0])}
             lower, upper = count_window(counts.get((year, code), 0))
             rows.append((total, lower, upper))
-            if rates.get((year, code)) is not None:
-                half = precision[(year, code)] / 2
+            published_count = counts.get((year, code), 0)
+            if rates.get((year, code)) is not None and published_count:
+                # The published rate is the exact one carried to the published count R,
+                # R × (Σ weight·n) ÷ Σ n, within half a step: linear once multiplied by Σ n.
+                half = precision[(year, code)] / 2 + 1e-6
                 rate = float(rates[(year, code)])
-                rows.append((standardised_rate(code), rate - half, rate + half))
+                form = standardised_rate(code)
+                for bound, lower, upper in ((rate - half, 0, inf), (rate + half, -inf, 0)):
+                    rows.append(
+                        (
+                            {key: published_count * a - bound for key, a in form.items()},
+                            lower,
+                            upper,
+                        )
+                    )
             if code != "ENGLAND":
                 objectives[code] = total
                 suppressed += counts.get((year, code), 0) is None
