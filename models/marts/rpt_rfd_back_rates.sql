@@ -61,7 +61,7 @@ counted as (
 -- The standardised rate of the published count: the exact rate × published ÷ exact count.
 carried_to_published_count as (
     select
-        counted.*,
+        *,
         case
             when exact_spells_flagged = 0 then standardised_rate_per_100000
             else standardised_rate_per_100000 * spells_flagged / exact_spells_flagged
