@@ -33,13 +33,13 @@
         {{ return('') }}
     {%- endif -%}
     {%- set data_dir = apcs_data_dir() -%}
-    {%- set schema = adapter.quote(var('apcs_source_schema')) -%}
+    {%- set schema = var('apcs_source_schema') -%}
     {%- set views = [] -%}
     {%- for table in [var('apcs_spells_table'), var('apcs_derived_table')] -%}
         {%- do views.append((schema, table, apcs_extract_file_reader(data_dir, table))) -%}
     {%- endfor -%}
     {%- if var('population_source_supplied') -%}
-        {%- set population_schema = adapter.quote(var('population_source_schema') or var('apcs_source_schema')) -%}
+        {%- set population_schema = var('population_source_schema') or var('apcs_source_schema') -%}
         {%- set table = var('population_table') -%}
         {%- if env_var('POPULATION_DATA_DIR', '') != '' or apcs_extract_file(population_data_dir(), table) -%}
             {%- set reader = apcs_extract_file_reader(
@@ -59,13 +59,12 @@
         {{ check_no_table_in_place_of_view(view_schema, table) }}
     {%- endfor -%}
     {%- for view_schema, table, reader in views -%}
-        {%- do run_query('create schema if not exists ' ~ view_schema) -%}
+        {%- set view = adapter.quote(view_schema) ~ '.' ~ adapter.quote(table) -%}
+        {%- do run_query('create schema if not exists ' ~ adapter.quote(view_schema)) -%}
         {%- if reader -%}
-            {%- do run_query(
-                'create or replace view ' ~ view_schema ~ '.' ~ adapter.quote(table) ~ ' as select * from ' ~ reader
-            ) -%}
+            {%- do run_query('create or replace view ' ~ view ~ ' as select * from ' ~ reader) -%}
         {%- elif extract_relation_type(view_schema, table) == 'VIEW' -%}
-            {%- do run_query('drop view ' ~ view_schema ~ '.' ~ adapter.quote(table)) -%}
+            {%- do run_query('drop view ' ~ view) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return('select 1 as apcs_extract_registered') }}
@@ -74,11 +73,11 @@
 {#- Stops the run when `schema.table` in the database file is a table, where registration
     keeps a view of a file: something other than this project wrote it (a table loaded by
     hand, an earlier tool), and replacing it could lose data, while leaving it would let every
-    model read it in place of the extract. `schema` is quoted; the error says how to remove it
-    or read the extract under another schema. -#}
+    model read it in place of the extract. The error says how to remove it or read the
+    extract under another schema. -#}
 {% macro check_no_table_in_place_of_view(schema, table) %}
     {%- if extract_relation_type(schema, table) not in [none, 'VIEW'] -%}
-        {%- set name = schema.strip('"') ~ '.' ~ table -%}
+        {%- set name = schema ~ '.' ~ table -%}
         {%- set drop = ".venv/bin/python -c \"import duckdb; duckdb.connect('" ~ target.path
             ~ "').execute('drop table " ~ name ~ "')\"" -%}
         {%- set schema_var = 'population_source_schema' if table == var('population_table')
@@ -92,12 +91,12 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- What `schema.table` (the schema quoted) is in the database file: `VIEW`, `BASE TABLE`, or
+{#- What `schema.table` is in the database file: `VIEW`, `BASE TABLE`, or
     none when there is nothing of that name. -#}
 {% macro extract_relation_type(schema, table) %}
     {%- set found = run_query(
         'select table_type from information_schema.tables where table_catalog = current_database()'
-        ~ ' and table_schema = ' ~ sql_string(schema.strip('"')) ~ ' and table_name = ' ~ sql_string(table)
+        ~ ' and table_schema = ' ~ sql_string(schema) ~ ' and table_name = ' ~ sql_string(table)
     ).columns[0].values() -%}
     {{ return(found[0] if found else none) }}
 {% endmacro %}
