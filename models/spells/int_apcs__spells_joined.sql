@@ -16,6 +16,9 @@
 -- Only the identifiers int_apcs__duplicated_identifiers lists are ranked; the other rows pass
 -- straight through. Each table is written out where it is read rather than as a CTE read
 -- twice, which DuckDB would hold in memory whole.
+--
+-- A view, unlike the rest of the folder: the fact reads it once, within its own statement.
+{{ config(materialized='view') }}
 {%- set spell_columns = [
     'apcs_ident', 'pseudo_nhs_number', 'admission_date', 'discharge_date', 'financial_year',
     'activity_month', 'provider_code', 'provider_site_code', 'commissioner_code',

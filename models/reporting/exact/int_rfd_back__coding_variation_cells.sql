@@ -2,7 +2,6 @@
 -- exact count of spells, numbered: by financial year and organisation (England, provider,
 -- commissioner), for every variation together (`all`) and for each. A table, so that
 -- disclosure control's rounds read it rather than recompute it.
-{{ config(materialized='table') }}
 {%- set organisations = [
     ('england', "'ENGLAND'"),
     ('provider', 'provider_code'),

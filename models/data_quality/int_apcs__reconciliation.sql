@@ -4,7 +4,6 @@
 -- rows); spells flagged; data-quality issues found (int_apcs__data_quality_issues). On a
 -- full build rows in are rows out plus the rows left out, so no row goes uncounted (decision
 -- register D17); after a refresh the fact also holds months the extract may not.
-{{ config(materialized='table') }}
 
 with
 

@@ -3,7 +3,6 @@
 -- is rpt_rfd_back_activity. A table: small, and read by the mart and its tests. The labels
 -- are the ones published (macros/reporting/published_labels.sql): a financial year, month,
 -- organisation code or sex not of its shape is `invalid`, and its spells are counted there.
-{{ config(materialized='table') }}
 
 with
 

@@ -2,7 +2,6 @@
 -- included, for secondary suppression: one row per cell and group it belongs to (a cell is
 -- in several). A group is named by `grouping_name` and the key columns, NULL where its
 -- grouping does not use one.
-{{ config(materialized='table') }}
 {%- set breakdowns = ['all', 'admission_type', 'age_band', 'sex'] %}
 {%- set organisations = ['england', 'provider', 'commissioner'] %}
 

@@ -2,7 +2,6 @@
 -- flagged spells, numbered: by period (financial year, quarter, month) and organisation
 -- (England, provider, commissioner), in total and split by admission type, age band and sex.
 -- A table, so that disclosure control's rounds read it rather than recompute it.
-{{ config(materialized='table') }}
 {%- set quarter_label = dbt.concat(['financial_year', "' Q'", as_text('financial_quarter')]) %}
 {%- set periods = [
     ('financial_year', 'financial_year'),

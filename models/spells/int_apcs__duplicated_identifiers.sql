@@ -4,7 +4,6 @@
 -- look duplicates up in a short list instead of each grouping every row (decision register
 -- D17; measured at 18M spells: the fact takes 22 s either way, against 80 s when the view
 -- grouped the rows itself).
-{{ config(materialized='table') }}
 
 with
 

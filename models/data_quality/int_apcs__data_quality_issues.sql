@@ -9,7 +9,6 @@
 -- `checked_derived_spells`, and only rows failing one go on to the report (DuckDB and
 -- PostgreSQL keep a CTE read several times; other engines may read it again per check). The
 -- identifier lists read one column more.
-{{ config(materialized='table') }}
 {%- set opcs_code_shape = '[A-Z][0-9]{3}[0-9]?' %}
 {%- set icd_10_code_shape = '[A-Z][0-9]{2}[0-9X]?[0-9A-Z-]{0,2}' %}
 {#- The shapes of the codes of a list (macros/data_quality): an OPCS-4 code is a letter and

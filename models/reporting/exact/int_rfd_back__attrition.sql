@@ -5,7 +5,6 @@
 -- the published version, with disclosure control, is rpt_rfd_back_attrition.
 -- A table, not a view: it is small, and its tests and the published mart then read it
 -- instead of aggregating the whole fact again each.
-{{ config(materialized='table') }}
 {%- set criteria = rfd_back_criteria() %}
 
 with
