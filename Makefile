@@ -15,8 +15,8 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build refresh test test-fast install install-test install-report demo-data lint python-tests \
-	bench clean docs docs-serve report chromium
+.PHONY: build refresh test test-fast install install-test install-report demo-data lint \
+	python-tests bench clean docs docs-serve report chromium
 
 # Everything from scratch: seeds, views, the whole fact, every test.
 build: install demo-data
@@ -29,8 +29,8 @@ refresh: install demo-data
 
 test: install-test build docs report lint chromium python-tests
 
-# A contributor's loop, under two minutes: every dbt unit test, then the rule checked spell
-# for spell on DuckDB (`pytest -m fast`). A unit test needs its model's parents to exist:
+# A contributor's loop (about 80 s of CPU time): every dbt unit test, then the rule checked
+# spell for spell on DuckDB (`pytest -m fast`). A unit test needs its model's parents to exist:
 # `--empty` builds the seeds and models it selects with no rows, in a database of their own
 # so that the demo build stays as it was. `make test` runs everything.
 UNIT_TEST_DATABASE := target/unit_tests.duckdb
