@@ -30,10 +30,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
-from conftest import DbtProject
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sql_server_rule import (
+
+from support.project import DbtProject
+from support.sql_server_rule import (
     DOMINANT_PROCEDURES,
     PRIMARY_DIAGNOSES,
     REASONS,
@@ -408,6 +409,7 @@ NAMED_CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10,
     deadline=None,

@@ -9,7 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DbtProject, write_test_extract
+
+from support.extracts import write_test_extract
+from support.project import DbtProject
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ sys.path.insert(0, str(PROJECT_DIR / "benchmarks"))
 import benchmark  # noqa: E402
 
 
+@pytest.mark.slow
 def test_benchmark_reports_every_figure(tmp_path: Path):
     out = tmp_path / "results.md"
     benchmark.main(["--sizes", "200000", "--work-dir", str(tmp_path / "work"), "--out", str(out)])

@@ -17,10 +17,10 @@ import highspy
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from conftest import DbtProject
 
 from apcs_extract import ExtractSpec, generate, write_extract
 from apcs_extract.generate import COMMISSIONERS
+from support.project import DbtProject
 
 BASE = 5  # var disclosure_rounding_base
 THRESHOLD = 7  # var disclosure_suppression_threshold

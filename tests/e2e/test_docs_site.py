@@ -15,16 +15,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from conftest import (
-    PROJECT_DIR,
-    SCREENSHOT_DIR,
-    DbtProject,
-    headless_chromium_page,
-    read_extract,
-    write_test_extract,
-)
 
 from rfd_back_docs.code_list_catalogue import catalogue
+from support.browser import SCREENSHOT_DIR, headless_chromium_page
+from support.extracts import read_extract, write_test_extract
+from support.project import PROJECT_DIR, DbtProject
 
 PACKAGE = "rfd_back"
 FACT = f"model.{PACKAGE}.fct_rfd_back_spells"
@@ -213,6 +208,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.mark.browser
 def test_lineage_graph_shows_the_code_lists_in_a_browser(served_site: str, manifest: dict):
     screenshot = SCREENSHOT_DIR / "docs_fct_rfd_back_spells_lineage.png"
     with headless_chromium_page(1600, 1000) as (page, errors):

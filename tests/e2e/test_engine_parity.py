@@ -20,11 +20,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from conftest import DbtProject, write_test_extract
-from postgres_server import postgres_server
 
 from apcs_extract.load import load_postgres, load_spark, spark_session
 from apcs_extract.population import POPULATION_TABLE
+from support.extracts import write_test_extract
+from support.postgres_server import postgres_server
+from support.project import DbtProject
 
 OUTCOMES = "select apcs_ident, is_rfd_back, exclusion_reason from {schema}.fct_rfd_back_spells"
 # The data-quality report, counted: each engine splits and checks code lists its own way.
@@ -105,6 +106,7 @@ def build_and_refresh(project: DbtProject, target: str, outcomes, monkeypatch) -
     return {row[0]: row[1:] for row in built}
 
 
+@pytest.mark.postgres
 def test_postgres_matches_duckdb_on_every_spell(
     extract_dir, duckdb_outcomes, duckdb_issues, tmp_path, capsys
 ):
@@ -141,6 +143,7 @@ def test_postgres_matches_duckdb_on_every_spell(
     assert issues == duckdb_issues
 
 
+@pytest.mark.spark
 def test_spark_matches_duckdb_on_every_spell(
     extract_dir, duckdb_outcomes, duckdb_issues, tmp_path, capsys
 ):

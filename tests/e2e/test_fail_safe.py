@@ -15,9 +15,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, DbtProject, write_test_extract
 
 from apcs_extract import ExtractSpec, generate, write_extract
+from support.extracts import write_test_extract
+from support.project import PROJECT_DIR, DbtProject
 
 SPELLS = 1_000
 

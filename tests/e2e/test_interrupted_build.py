@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 import duckdb
-from conftest import PROJECT_DIR, write_test_extract
+
+from support.extracts import write_test_extract
+from support.project import PROJECT_DIR
 
 DBT = Path(sys.executable).with_name("dbt")
 FACT_STARTED = "START sql incremental model main.fct_rfd_back_spells"

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from conftest import DbtProject
 
 from apcs_extract import ExtractSpec, generate, write_extract
+from support.project import DbtProject
 
 FACT = "select * from main.fct_rfd_back_spells order by apcs_ident"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PROJECT_DIR
+from support.project import PROJECT_DIR
 
 SECRET_KEYS = {
     "password",

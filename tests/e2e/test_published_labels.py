@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DbtProject, read_extract, write_test_extract
-from test_report import figures, render
+
+from support.extracts import read_extract, write_test_extract
+from support.project import DbtProject
+from support.report import figures, render
 
 HOSTILE_COMMISSIONER = "9434765919"  # shaped like an NHS number
 HOSTILE_YEAR = '<a href="https://example.org/year">2023/24</a>'

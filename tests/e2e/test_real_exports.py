@@ -20,11 +20,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import DbtProject
-from sql_server_rule import expected_outcome
 
 from apcs_extract import ExtractSpec, generate
 from apcs_extract.population import POPULATION_TABLE, synthetic_population
+from support.project import DbtProject
+from support.sql_server_rule import expected_outcome
 
 SPELLS = 600
 DATE_COLUMNS = ("Admission_Date", "Discharge_Date")

@@ -12,26 +12,20 @@ target/test-output.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
 
 import pytest
-from conftest import (
-    PROJECT_DIR,
-    SCREENSHOT_DIR,
-    DbtProject,
-    headless_chromium_page,
-    release_duckdb_database,
-)
 
 from apcs_extract.cli import main as write_demo_extract
-from rfd_back_report.__main__ import main as render_report
 from rfd_back_report.charts import CRITERION_LABELS, month_label
 from rfd_back_report.funnel import control_limits, poisson_quantile_interpolated
 from rfd_back_report.published import load_published_marts
 from rfd_back_report.render import render as render_html
+from support.browser import SCREENSHOT_DIR, headless_chromium_page
+from support.project import PROJECT_DIR, DbtProject, release_duckdb_database
+from support.report import figures, render, use_project
 
 CHARTS = ["chart-trend", "chart-attrition", "chart-funnel", "chart-coding-variation"]
 HIGH_THRESHOLD = "{disclosure_suppression_threshold: 40}"
@@ -39,35 +33,12 @@ PUBLISHED_MARTS = (
     "rpt_rfd_back_activity rpt_rfd_back_attrition rpt_rfd_back_rates "
     "rpt_rfd_back_coding_variation rpt_apcs_data_quality"
 )
-FIGURE = re.compile(
-    r'<script type="application/json" class="chart-figure" data-chart="([^"]+)">(.*?)</script>',
-    re.S,
-)
 
 
 def demo_make_variable(name: str) -> str:
     """The demo extract's size or seed, as the Makefile sets it."""
     makefile = (PROJECT_DIR / "Makefile").read_text()
     return re.search(rf"^{name} \?= (\S+)$", makefile, re.M).group(1)
-
-
-def use_project(project: DbtProject, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point dbt, as the report runs it, at the project's database and target path."""
-    monkeypatch.setenv("APCS_DATA_DIR", str(project.data_dir))
-    monkeypatch.setenv("DBT_DUCKDB_PATH", str(project.database_path))
-    monkeypatch.setenv("DBT_TARGET_PATH", str(project.work_dir / "target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(project.work_dir / "logs"))
-    monkeypatch.setenv("DBT_TARGET", "duckdb")
-
-
-def render(project: DbtProject, out: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    use_project(project, monkeypatch)
-    arguments = ["--out", str(out), "--project-dir", str(PROJECT_DIR)]
-    try:
-        assert render_report(arguments) == 0
-    finally:
-        release_duckdb_database()
-    return out.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +74,6 @@ def suppressed_report(demo_project: DbtProject, demo_report: str) -> tuple[str, 
         assert rebuilt.success, f"dbt run failed: {rebuilt.exception}"
         html = render(demo_project, demo_project.work_dir / "suppressed.html", monkeypatch)
     return html, demo_project
-
-
-def figures(html: str) -> dict[str, dict]:
-    return {chart: json.loads(text.replace("<\\/", "</")) for chart, text in FIGURE.findall(html)}
 
 
 def test_report_is_one_self_contained_file(demo_report: str):
@@ -275,6 +242,7 @@ def test_report_strips_markup_from_every_label(demo_project: DbtProject):
     assert f"extract directory {demo_project.data_dir.name}" in page
 
 
+@pytest.mark.browser
 def test_report_renders_in_a_browser_without_the_network(demo_report: str, tmp_path: Path):
     page_file = tmp_path / "report.html"
     page_file.write_text(demo_report, encoding="utf-8")

@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import DbtProject, read_extract, write_test_extract
-from sql_server_rule import REASONS, expected_outcome
+
+from support.extracts import read_extract, write_test_extract
+from support.project import DbtProject
+from support.sql_server_rule import REASONS, expected_outcome
 
 OPTION = "rfd_back_null_diagnoses_pass_cancer_exclusion"
 # (file format, noisy): a noisy CSV extract and a canonical Parquet one.
@@ -37,7 +39,9 @@ def canonical_parquet_project(tmp_path_factory) -> DbtProject:
     return build(tmp_path_factory, "canonical_parquet")
 
 
-@pytest.fixture(params=list(EXTRACTS))
+# The fast tier (make test-fast) builds the noisy CSV extract alone: its values go through
+# every normalisation and the data-quality report. The canonical one runs in the full suite.
+@pytest.fixture(params=[pytest.param("noisy_csv", marks=pytest.mark.fast), "canonical_parquet"])
 def built_project(request) -> DbtProject:
     return request.getfixturevalue(f"{request.param}_project")
 
@@ -78,6 +82,7 @@ def test_canonical_extract_needs_no_normalisation(canonical_parquet_project: Dbt
     compare_with_sql_server(canonical_parquet_project, normalise=False)
 
 
+@pytest.mark.fast
 def test_noisy_extract_is_reported_and_reconciled(noisy_csv_project: DbtProject):
     """The noisy extract's malformed values are each reported (the generator writes ages that
     are not whole numbers or negative, codes of the wrong shape in the derived table and in
@@ -187,6 +192,7 @@ PATIENT_LEVEL_FIELDS = {
 SUPPRESSION_THRESHOLD = 7
 
 
+@pytest.mark.fast
 def test_published_marts_hold_no_patient_level_field_or_small_number(
     noisy_csv_project: DbtProject,
 ):

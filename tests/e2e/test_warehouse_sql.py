@@ -24,11 +24,13 @@ from pathlib import Path
 import pytest
 import sqlglot
 import yaml
-from conftest import PROJECT_DIR
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel
 from sqlglot.parser import Parser
+
+from support import OFFLINE_COMPILE
+from support.project import PROJECT_DIR
 
 DIALECTS = {
     "sqlserver": "tsql",
@@ -39,7 +41,6 @@ DIALECTS = {
 }
 # The Python that runs dbt for each target: this one, but for Synapse's own environment.
 SYNAPSE_PYTHON = PROJECT_DIR / ".venv-synapse" / "bin" / "python"
-OFFLINE_COMPILE = Path(__file__).with_name("offline_compile.py")
 
 # Values for the variables the documented profiles read; nothing connects to them.
 PROFILE_VARIABLES = {
@@ -202,6 +203,7 @@ def condition_positions(tree):
         yield negation.this
 
 
+@pytest.mark.warehouses
 @pytest.mark.parametrize("target", sorted(DIALECTS))
 @pytest.mark.parametrize("refresh", [False, True], ids=["first_build", "refresh"])
 def test_compiled_sql_parses_in_the_warehouse_dialect(target, refresh, profiles_dir, tmp_path):
