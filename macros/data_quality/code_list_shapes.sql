@@ -52,11 +52,8 @@
     )
 {%- endmacro %}
 
+{#- Fabric, and Synapse (its adapter reads the fabric__ macros): as on SQL Server. -#}
 {% macro fabric__code_list_is_of_shape(code_list, code_shape) -%}
-    {{ sqlserver__code_list_is_of_shape(code_list, code_shape) }}
-{%- endmacro %}
-
-{% macro synapse__code_list_is_of_shape(code_list, code_shape) -%}
     {{ sqlserver__code_list_is_of_shape(code_list, code_shape) }}
 {%- endmacro %}
 
@@ -126,9 +123,5 @@
 {%- endmacro %}
 
 {% macro fabric__split_code_list(relation, columns, code_list) -%}
-    {{ sqlserver__split_code_list(relation, columns, code_list) }}
-{%- endmacro %}
-
-{% macro synapse__split_code_list(relation, columns, code_list) -%}
     {{ sqlserver__split_code_list(relation, columns, code_list) }}
 {%- endmacro %}

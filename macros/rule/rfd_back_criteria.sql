@@ -185,11 +185,9 @@
     two codes, and a list holds a wanted code when one of its codes contains it. Every wanted
     code is a letter and digits only (the seeds' tests check their shapes), so "one of its
     codes contains it" is the same as "the list contains it". How a list is searched differs by
-    engine; with the var `use_portable_sql` on, the portable `default__` SQL runs anywhere. -#}
+    engine. -#}
 {% macro rfd_back_lists_holding(spells, list_column, codes) %}
-    {{ return(engine_or_portable(
-        adapter.dispatch('rfd_back_lists_holding', 'rfd_back'), default__rfd_back_lists_holding
-    )(spells, list_column, codes)) }}
+    {{ return(adapter.dispatch('rfd_back_lists_holding', 'rfd_back')(spells, list_column, codes)) }}
 {% endmacro %}
 
 {#- Portable: LIKE on the whole list, as the published statement searches it. -#}

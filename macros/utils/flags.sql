@@ -4,6 +4,12 @@
     Synapse) has no boolean type: a predicate may only stand in WHERE, ON or WHEN, so there a
     flag is a `bit`, 1 or 0, and reading one means comparing it with 1. These three macros are
     the only place the difference lives.
+
+    T-SQL macros here and elsewhere come in pairs: dbt-sqlserver looks for `sqlserver__`
+    macros, then `default__` (it has no parent adapter), so the T-SQL is written there;
+    dbt-fabric looks for `fabric__`, whose macro calls the SQL Server one; and dbt-synapse for
+    `synapse__`, then its parent's `fabric__`, so Synapse needs its own macro only where it
+    differs from Fabric (its collations).
 -#}
 
 {#- `predicate` as a flag that is never NULL: where SQL's three-valued logic leaves the

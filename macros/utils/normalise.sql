@@ -1,31 +1,13 @@
 {#-
     Normalisation applied in staging, the way SQL Server's case-insensitive collation and a
     clinical coder read the data (decision register D5). Each macro that differs by engine has
-    a portable `default__` implementation, used on every engine but T-SQL when
-    `use_portable_sql` is on.
+    a portable `default__` implementation.
 -#}
 
-{#- Pick the engine's implementation, or the portable one when `use_portable_sql` is on (so
-    the tests can run the portable SQL on DuckDB and compare it with DuckDB's own). -#}
-{% macro engine_or_portable(engine_implementation, portable_implementation) %}
-    {%- if var('use_portable_sql') and target.type in ('sqlserver', 'fabric', 'synapse') -%}
-        {{ exceptions.raise_compiler_error(
-            'use_portable_sql cannot run on T-SQL (' ~ target.type ~ '): it has no boolean values'
-            ~ ' and no chr(); leave the var off there'
-        ) }}
-    {%- endif -%}
-    {{ return(portable_implementation if var('use_portable_sql') else engine_implementation) }}
-{% endmacro %}
-
-{#- One clinical code: upper case, no white space, no dots (`m54.5 ` is `M545`). The portable
-    nested replace is also the fastest on DuckDB (5x a regular expression). -#}
-{% macro normalise_code(expression) %}
-    {{ return(engine_or_portable(
-        adapter.dispatch('normalise_code', 'rfd_back'), default__normalise_code
-    )(expression)) }}
-{% endmacro %}
-
-{% macro default__normalise_code(expression) -%}
+{#- One clinical code: upper case, no white space, no dots (`m54.5 ` is `M545`). The same SQL
+    on every engine: nested replaces are also the fastest on DuckDB (5x a regular
+    expression). -#}
+{% macro normalise_code(expression) -%}
     upper({{ replace_each(as_text(expression), ["' '", "'.'"] + control_white_space(), "''") }})
 {%- endmacro %}
 
@@ -46,9 +28,7 @@
 {#- Any raw value as text (a Parquet extract or a warehouse may carry typed columns), without
     surrounding white space (spaces, tabs, line breaks). -#}
 {% macro trimmed_text(expression) %}
-    {{ return(engine_or_portable(
-        adapter.dispatch('trimmed_text', 'rfd_back'), default__trimmed_text
-    )(expression)) }}
+    {{ return(adapter.dispatch('trimmed_text', 'rfd_back')(expression)) }}
 {% endmacro %}
 
 {% macro default__trimmed_text(expression) -%}
@@ -103,9 +83,7 @@
     DuckDB reads it as 1 BC), so it is NULL.
 -#}
 {% macro safe_cast_from_text(expression, data_type, text=none) %}
-    {{ return(engine_or_portable(
-        adapter.dispatch('safe_cast_from_text', 'rfd_back'), default__safe_cast_from_text
-    )(expression, data_type, text)) }}
+    {{ return(adapter.dispatch('safe_cast_from_text', 'rfd_back')(expression, data_type, text)) }}
 {% endmacro %}
 
 {#- What the portable and T-SQL casts read: the value as text, trimmed, without a whole

@@ -150,29 +150,6 @@ def test_null_diagnoses_option(built_project: DbtProject, monkeypatch: pytest.Mo
         assert versions == [("2023-12+null_diagnoses_pass_cancer_exclusion",)]
 
 
-def test_portable_sql_gives_the_same_answers(
-    noisy_csv_project: DbtProject, monkeypatch: pytest.MonkeyPatch
-):
-    """The engine-neutral default__ SQL of staging and rule, run on DuckDB, passes every unit
-    test and agrees with the published rule on every spell."""
-    project, variables = noisy_csv_project, "{use_portable_sql: true}"
-    unit_tests = project.invoke(
-        "test", "--select", "test_type:unit", "--vars", variables, monkeypatch=monkeypatch
-    )
-    assert unit_tests.success, unit_tests.exception
-    assert len(unit_tests.result.results) >= 15
-    selection = "stg_apcs__spells+ stg_apcs__derived_spells+"
-    with rebuilt_with(project, variables, selection, monkeypatch):
-        compiled = "".join(
-            path.read_text()
-            for path in (project.work_dir / "target" / "compiled").rglob("*.sql")
-            if path.stem in {"stg_apcs__spells", "fct_rfd_back_spells"}
-        )
-        for engine_function in ("string_split", "unnest", "regexp", "try_cast", "typeof"):
-            assert engine_function not in compiled, f"{engine_function}: not the portable SQL"
-        compare_with_sql_server(project)
-
-
 def test_missing_extract_fails_with_a_clear_message(tmp_path: Path, monkeypatch):
     project = DbtProject(work_dir=tmp_path, data_dir=tmp_path / "no_such_extract")
     result = project.invoke("build", monkeypatch=monkeypatch)
