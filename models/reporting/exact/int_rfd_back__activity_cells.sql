@@ -59,23 +59,23 @@ activity_in_cells as (
     select
         activity.financial_year,
         period_types.period_type,
-        case period_types.period_type
-            when 'financial_year' then activity.financial_year
-            when 'quarter' then activity.quarter_label
+        case
+            when period_types.period_type = 'financial_year' then activity.financial_year
+            when period_types.period_type = 'quarter' then activity.quarter_label
             else activity.activity_month
         end as period,
         case when period_types.period_type = 'month' then activity.quarter_label end as quarter_of_month,
         organisation_types.organisation_type,
-        case organisation_types.organisation_type
-            when 'england' then 'ENGLAND'
-            when 'provider' then activity.provider_code
+        case
+            when organisation_types.organisation_type = 'england' then 'ENGLAND'
+            when organisation_types.organisation_type = 'provider' then activity.provider_code
             else activity.commissioner_code
         end as organisation_code,
         breakdowns.breakdown,
-        case breakdowns.breakdown
-            when 'all' then 'all'
-            when 'admission_type' then activity.admission_type
-            when 'age_band' then activity.age_band
+        case
+            when breakdowns.breakdown = 'all' then 'all'
+            when breakdowns.breakdown = 'admission_type' then activity.admission_type
+            when breakdowns.breakdown = 'age_band' then activity.age_band
             else activity.sex
         end as breakdown_value,
         activity.spells_flagged

@@ -37,13 +37,13 @@ spells_in_cells as (
     select
         coding_variation.financial_year,
         organisation_types.organisation_type,
-        case organisation_types.organisation_type
-            when 'england' then 'ENGLAND'
-            when 'provider' then coding_variation.provider_code
+        case
+            when organisation_types.organisation_type = 'england' then 'ENGLAND'
+            when organisation_types.organisation_type = 'provider' then coding_variation.provider_code
             else coding_variation.commissioner_code
         end as organisation_code,
-        case variations.variation
-            when 'all' then 'all'
+        case
+            when variations.variation = 'all' then 'all'
             else coding_variation.coding_variation
         end as coding_variation
     from coding_variation
