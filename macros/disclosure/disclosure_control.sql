@@ -30,20 +30,32 @@
     case when {{ is_small_number(count) }} then 1 else 0 end
 {%- endmacro %}
 
+{#- A `*_cell_groups` model's `group_id`: one number per group of cells, a group named by
+    `key_columns` (its grouping's name first, then the columns its cells share, NULL where the
+    grouping does not use one). NULL is numbered as '' (no published label is empty), so the
+    numbers do not depend on where an engine sorts NULLs. -#}
+{% macro cell_group_id(key_columns) -%}
+    dense_rank() over (
+        order by
+            {%- for column in key_columns %}
+            coalesce({{ column }}, ''){{ ',' if not loop.last }}
+            {%- endfor %}
+    )
+{%- endmacro %}
+
 {#- Secondary suppression, as CTEs. `cells` has one row per published cell: `cell_id` and the
     count `count`. `cell_groups` says which groups of cells add up to a published total (the
     total among them, when it is a cell): one row per cell and group it belongs to, the group
-    named by `group_columns`; every cell must be in at least one group. Primary suppression
-    comes first. Then, whenever exactly one
-    cell of a group is suppressed, subtraction would recover it, so the group's smallest
-    non-zero cell not yet suppressed is suppressed as well (ties by `cell_id`). That can leave
-    a lone suppressed cell in another group, so this repeats for var
-    `disclosure_secondary_suppression_rounds` rounds; a data test on the mart should prove no
-    group is left with exactly one. The last CTE, `suppressed`, has `cell_id` and
-    `is_suppressed` (0 or 1). -#}
-{% macro disclosure_suppression_ctes(cells, count, cell_groups, group_columns) -%}
+    numbered by `group_id` (unique across groupings); every cell must be in at least one
+    group. Primary suppression comes first. Then, whenever exactly one cell of a group is
+    suppressed, subtraction would recover it, so the group's smallest non-zero cell not yet
+    suppressed is suppressed as well (ties by `cell_id`). That can leave a lone suppressed cell
+    in another group, so this repeats for var `disclosure_secondary_suppression_rounds` rounds;
+    the data test `leaves_no_single_suppressed_cell` on the mart proves no group is left with
+    exactly one. The last CTE, `suppressed`, has `cell_id` and `is_suppressed` (0 or 1). -#}
+{% macro disclosure_suppression_ctes(cells, count, cell_groups) -%}
     {%- set rounds = var('disclosure_secondary_suppression_rounds') -%}
-    {%- set group_partition = 'partition by ' ~ (group_columns | join(', ')) -%}
+    {%- set group_partition = 'partition by ' ~ cell_groups ~ '.group_id' -%}
 suppression_round_0 as (
     select
         {{ cells }}.cell_id,

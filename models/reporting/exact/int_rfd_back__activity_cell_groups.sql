@@ -1,68 +1,60 @@
 -- The groups of published activity cells that add up to a published total, the total
 -- included, for secondary suppression: one row per cell and group it belongs to (a cell is
--- in several). A group is named by `grouping_name` and the key columns, NULL where its
--- grouping does not use one.
-{%- set breakdowns = ['all', 'admission_type', 'age_band', 'sex'] %}
-{%- set organisations = ['england', 'provider', 'commissioner'] %}
+-- in several). A group is first named by its grouping and the key columns it shares, NULL
+-- where its grouping does not use one, then numbered (`group_id`, macros/disclosure).
 
 with
 
-numbered_cells as (
+cells as (
     select * from {{ ref('int_rfd_back__activity_cells') }}
 ),
 
-cell_groups as (
-    -- A split's values and, as their total, the organisation's `all` cell.
+splits as (
+    select 'admission_type' as breakdown
+    union all
+    select 'age_band' as breakdown
+    union all
+    select 'sex' as breakdown
+),
+
+organisation_types as (
+    select 'provider' as organisation_type
+    union all
+    select 'commissioner' as organisation_type
+),
+
+-- A split's values and, as their total, the organisation's `all` cell (in every split).
+split_memberships as (
     select
-        cell_id,
+        cells.cell_id,
         'split' as grouping_name,
-        period as group_period,
-        organisation_type as group_organisation_type,
-        organisation_code as group_organisation_code,
-        breakdown as group_breakdown,
+        cells.period as group_period,
+        cells.organisation_type as group_organisation_type,
+        cells.organisation_code as group_organisation_code,
+        splits.breakdown as group_breakdown,
         cast(null as {{ dbt.type_string() }}) as group_breakdown_value
-    from numbered_cells
-    where breakdown <> 'all'
-    {%- for breakdown in breakdowns if breakdown != 'all' %}
-        union all
-        select
-            cell_id,
-            'split' as grouping_name,
-            period as group_period,
-            organisation_type as group_organisation_type,
-            organisation_code as group_organisation_code,
-            '{{ breakdown }}' as group_breakdown,
-            cast(null as {{ dbt.type_string() }}) as group_breakdown_value
-        from numbered_cells
-        where breakdown = 'all'
-    {%- endfor %}
-    -- Providers (or commissioners) and, as their total, England.
-    union all
+    from cells
+    inner join splits
+        on cells.breakdown in (splits.breakdown, 'all')
+),
+
+-- Providers (or commissioners) and, as their total, England (among both).
+organisation_memberships as (
     select
-        cell_id,
+        cells.cell_id,
         'organisations' as grouping_name,
-        period as group_period,
-        organisation_type as group_organisation_type,
+        cells.period as group_period,
+        organisation_types.organisation_type as group_organisation_type,
         cast(null as {{ dbt.type_string() }}) as group_organisation_code,
-        breakdown as group_breakdown,
-        breakdown_value as group_breakdown_value
-    from numbered_cells
-    where organisation_type <> 'england'
-    {%- for organisation_type in organisations if organisation_type != 'england' %}
-        union all
-        select
-            cell_id,
-            'organisations' as grouping_name,
-            period as group_period,
-            '{{ organisation_type }}' as group_organisation_type,
-            cast(null as {{ dbt.type_string() }}) as group_organisation_code,
-            breakdown as group_breakdown,
-            breakdown_value as group_breakdown_value
-        from numbered_cells
-        where organisation_type = 'england'
-    {%- endfor %}
-    -- A quarter's months and the quarter; a year's quarters and the year.
-    union all
+        cells.breakdown as group_breakdown,
+        cells.breakdown_value as group_breakdown_value
+    from cells
+    inner join organisation_types
+        on cells.organisation_type in (organisation_types.organisation_type, 'england')
+),
+
+-- A quarter's months and the quarter; a year's quarters and the year.
+period_memberships as (
     select
         cell_id,
         'periods' as grouping_name,
@@ -71,7 +63,7 @@ cell_groups as (
         organisation_code as group_organisation_code,
         breakdown as group_breakdown,
         breakdown_value as group_breakdown_value
-    from numbered_cells
+    from cells
     where period_type in ('month', 'quarter')
     union all
     select
@@ -82,8 +74,27 @@ cell_groups as (
         organisation_code as group_organisation_code,
         breakdown as group_breakdown,
         breakdown_value as group_breakdown_value
-    from numbered_cells
+    from cells
     where period_type in ('quarter', 'financial_year')
+),
+
+memberships as (
+    select * from split_memberships
+    union all
+    select * from organisation_memberships
+    union all
+    select * from period_memberships
+),
+
+numbered_groups as (
+    select
+        cell_id,
+        grouping_name,
+        {{ cell_group_id([
+            'grouping_name', 'group_period', 'group_organisation_type', 'group_organisation_code',
+            'group_breakdown', 'group_breakdown_value',
+        ]) }} as group_id
+    from memberships
 )
 
-select * from cell_groups
+select * from numbered_groups

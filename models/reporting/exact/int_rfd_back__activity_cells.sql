@@ -1,66 +1,111 @@
 -- Every cell of the published activity (rpt_rfd_back_activity) with its exact count of
 -- flagged spells, numbered: by period (financial year, quarter, month) and organisation
 -- (England, provider, commissioner), in total and split by admission type, age band and sex.
--- A table, so that disclosure control's rounds read it rather than recompute it.
-{%- set quarter_label = dbt.concat(['financial_year', "' Q'", as_text('financial_quarter')]) %}
-{%- set periods = [
-    ('financial_year', 'financial_year'),
-    ('quarter', quarter_label),
-    ('month', 'activity_month'),
-] %}
-{%- set organisations = [
-    ('england', "'ENGLAND'"),
-    ('provider', 'provider_code'),
-    ('commissioner', 'commissioner_code'),
-] %}
-{%- set breakdowns = [
-    ('all', "'all'"),
-    ('admission_type', 'admission_type'),
-    ('age_band', 'age_band'),
-    ('sex', 'sex'),
-] %}
+-- Each row of int_rfd_back__activity (one per month, provider, commissioner, admission type,
+-- age band and sex) counts in 3 periods x 3 organisations x 4 breakdowns = 36 cells: it is
+-- repeated once for each, then the cells are summed in one group by. A table, so that
+-- disclosure control's rounds read it rather than recompute it.
 
 with
 
 activity as (
-    select * from {{ ref('int_rfd_back__activity') }}
+    select
+        financial_year,
+        -- As `2023/24 Q1`; NULL where the month is `invalid` (no quarter).
+        case
+            when financial_quarter is not null
+                then {{ dbt.concat(['financial_year', "' Q'", as_text('financial_quarter')]) }}
+        end as quarter_label,
+        activity_month,
+        provider_code,
+        commissioner_code,
+        admission_type,
+        age_band,
+        sex,
+        spells_flagged
+    from {{ ref('int_rfd_back__activity') }}
+),
+
+period_types as (
+    select 'financial_year' as period_type
+    union all
+    select 'quarter' as period_type
+    union all
+    select 'month' as period_type
+),
+
+organisation_types as (
+    select 'england' as organisation_type
+    union all
+    select 'provider' as organisation_type
+    union all
+    select 'commissioner' as organisation_type
+),
+
+breakdowns as (
+    select 'all' as breakdown
+    union all
+    select 'admission_type' as breakdown
+    union all
+    select 'age_band' as breakdown
+    union all
+    select 'sex' as breakdown
+),
+
+-- Each activity row once in each cell it counts in: its year, quarter and month; England,
+-- its provider and its commissioner; in total (`all`) and by its admission type, age band
+-- and sex.
+activity_in_cells as (
+    select
+        activity.financial_year,
+        period_types.period_type,
+        case
+            when period_types.period_type = 'financial_year' then activity.financial_year
+            when period_types.period_type = 'quarter' then activity.quarter_label
+            else activity.activity_month
+        end as period,
+        case when period_types.period_type = 'month' then activity.quarter_label end as quarter_of_month,
+        organisation_types.organisation_type,
+        case
+            when organisation_types.organisation_type = 'england' then 'ENGLAND'
+            when organisation_types.organisation_type = 'provider' then activity.provider_code
+            else activity.commissioner_code
+        end as organisation_code,
+        breakdowns.breakdown,
+        case
+            when breakdowns.breakdown = 'all' then 'all'
+            when breakdowns.breakdown = 'admission_type' then activity.admission_type
+            when breakdowns.breakdown = 'age_band' then activity.age_band
+            else activity.sex
+        end as breakdown_value,
+        activity.spells_flagged
+    from activity
+    cross join period_types
+    cross join organisation_types
+    cross join breakdowns
 ),
 
 cells as (
-    {%- for period_type, period in periods %}
-        {%- for organisation_type, organisation_code in organisations %}
-            {%- for breakdown, breakdown_value in breakdowns %}
-                {#- Grouped by every dimension but the constants (no engine groups by a literal). #}
-                {%- set grouped = [] %}
-                {%- for dimension in ['financial_year', period, organisation_code, breakdown_value] %}
-                    {%- if not dimension.startswith("'") %}{% do grouped.append(dimension) %}{% endif %}
-                {%- endfor %}
-                {%- if period_type == 'month' %}{% do grouped.append('financial_quarter') %}{% endif %}
-                select
-                    financial_year,
-                    '{{ period_type }}' as period_type,
-                    {{ period }} as period,
-                    {{ quarter_label if period_type == 'month' else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
-                        as quarter_of_month,
-                    '{{ organisation_type }}' as organisation_type,
-                    {{ organisation_code }} as organisation_code,
-                    '{{ breakdown }}' as breakdown,
-                    {{ breakdown_value }} as breakdown_value,
-                    sum(spells_flagged) as spells_flagged
-                from activity
-                group by {{ grouped | join(', ') }}
-                {%- if not loop.last %}
-                    union all
-                {%- endif %}
-            {%- endfor %}
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
-        {%- endfor %}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select
+        financial_year,
+        period_type,
+        period,
+        quarter_of_month,
+        organisation_type,
+        organisation_code,
+        breakdown,
+        breakdown_value,
+        sum(spells_flagged) as spells_flagged
+    from activity_in_cells
+    group by
+        financial_year,
+        period_type,
+        period,
+        quarter_of_month,
+        organisation_type,
+        organisation_code,
+        breakdown,
+        breakdown_value
 ),
 
 numbered_cells as (
@@ -73,7 +118,9 @@ numbered_cells as (
                 cells.organisation_type,
                 coalesce(cells.organisation_code, ''),
                 cells.breakdown,
-                coalesce(cells.breakdown_value, '')
+                coalesce(cells.breakdown_value, ''),
+                -- Apart only where a month is `invalid` in several financial years.
+                cells.financial_year
         ) as cell_id
     from cells
 )

@@ -1,13 +1,8 @@
 -- Every cell of the published coding variation (rpt_rfd_back_coding_variation) with its
 -- exact count of spells, numbered: by financial year and organisation (England, provider,
--- commissioner), for every variation together (`all`) and for each. A table, so that
--- disclosure control's rounds read it rather than recompute it.
-{%- set organisations = [
-    ('england', "'ENGLAND'"),
-    ('provider', 'provider_code'),
-    ('commissioner', 'commissioner_code'),
-] %}
-{%- set variations = [('all', "'all'"), ('each', 'coding_variation')] %}
+-- commissioner), for every variation together (`all`) and for each. Each spell counts in
+-- 3 organisations x 2 = 6 cells: it is repeated once for each, then the cells are counted in
+-- one group by. A table, so that disclosure control's rounds read it rather than recompute it.
 
 with
 
@@ -22,25 +17,49 @@ coding_variation as (
     from {{ ref('int_rfd_back__coding_variation') }}
 ),
 
+organisation_types as (
+    select 'england' as organisation_type
+    union all
+    select 'provider' as organisation_type
+    union all
+    select 'commissioner' as organisation_type
+),
+
+variations as (
+    select 'all' as variation
+    union all
+    select 'each' as variation
+),
+
+-- Each spell once in each cell it counts in: England, its provider and its commissioner;
+-- for all variations (`all`) and for its own.
+spells_in_cells as (
+    select
+        coding_variation.financial_year,
+        organisation_types.organisation_type,
+        case
+            when organisation_types.organisation_type = 'england' then 'ENGLAND'
+            when organisation_types.organisation_type = 'provider' then coding_variation.provider_code
+            else coding_variation.commissioner_code
+        end as organisation_code,
+        case
+            when variations.variation = 'all' then 'all'
+            else coding_variation.coding_variation
+        end as coding_variation
+    from coding_variation
+    cross join organisation_types
+    cross join variations
+),
+
 cells as (
-    {%- for organisation_type, organisation_code in organisations %}
-        {%- set outer_loop = loop %}
-        {%- for _, variation in variations %}
-            {%- set grouped = ['financial_year'] %}
-            {%- for dimension in [organisation_code, variation] if not dimension.startswith("'") %}
-                {%- do grouped.append(dimension) %}
-            {%- endfor %}
-            select
-                financial_year,
-                '{{ organisation_type }}' as organisation_type,
-                {{ organisation_code }} as organisation_code,
-                {{ variation }} as coding_variation,
-                count(*) as spells_coding_variation
-            from coding_variation
-            group by {{ grouped | join(', ') }}
-            {{- ' union all' if not (loop.last and outer_loop.last) }}
-        {%- endfor %}
-    {%- endfor %}
+    select
+        financial_year,
+        organisation_type,
+        organisation_code,
+        coding_variation,
+        count(*) as spells_coding_variation
+    from spells_in_cells
+    group by financial_year, organisation_type, organisation_code, coding_variation
 ),
 
 numbered_cells as (

@@ -17,13 +17,7 @@ cell_groups as (
     select * from {{ ref('int_rfd_back__activity_cell_groups') }}
 ),
 
-{{ disclosure_suppression_ctes(
-    'numbered_cells',
-    'spells_flagged',
-    'cell_groups',
-    ['grouping_name', 'group_period', 'group_organisation_type', 'group_organisation_code',
-     'group_breakdown', 'group_breakdown_value']
-) }},
+{{ disclosure_suppression_ctes('numbered_cells', 'spells_flagged', 'cell_groups') }},
 
 published as (
     select

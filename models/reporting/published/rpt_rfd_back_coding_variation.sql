@@ -6,8 +6,6 @@
 -- to 5, and secondary suppression in the groups adding up to a published total (a year and
 -- organisation's variations with their `all`; providers or commissioners with England).
 -- Coding variation is never part of the EBI count. No patient-level field.
-{%- set organisation_types = ['england', 'provider', 'commissioner'] %}
-
 with
 
 numbered_cells as (
@@ -15,47 +13,10 @@ numbered_cells as (
 ),
 
 cell_groups as (
-    -- A year and organisation's variations, with their total (`all`).
-    select
-        cell_id,
-        'variations' as grouping_name,
-        financial_year as group_financial_year,
-        organisation_type as group_organisation_type,
-        organisation_code as group_organisation_code,
-        cast(null as {{ dbt.type_string() }}) as group_coding_variation
-    from numbered_cells
-    -- Providers (or commissioners) with England.
-    union all
-    select
-        cell_id,
-        'organisations' as grouping_name,
-        financial_year as group_financial_year,
-        organisation_type as group_organisation_type,
-        cast(null as {{ dbt.type_string() }}) as group_organisation_code,
-        coding_variation as group_coding_variation
-    from numbered_cells
-    where organisation_type <> 'england'
-    {%- for organisation_type in organisation_types if organisation_type != 'england' %}
-        union all
-        select
-            cell_id,
-            'organisations' as grouping_name,
-            financial_year as group_financial_year,
-            '{{ organisation_type }}' as group_organisation_type,
-            cast(null as {{ dbt.type_string() }}) as group_organisation_code,
-            coding_variation as group_coding_variation
-        from numbered_cells
-        where organisation_type = 'england'
-    {%- endfor %}
+    select * from {{ ref('int_rfd_back__coding_variation_cell_groups') }}
 ),
 
-{{ disclosure_suppression_ctes(
-    'numbered_cells',
-    'spells_coding_variation',
-    'cell_groups',
-    ['grouping_name', 'group_financial_year', 'group_organisation_type',
-     'group_organisation_code', 'group_coding_variation']
-) }},
+{{ disclosure_suppression_ctes('numbered_cells', 'spells_coding_variation', 'cell_groups') }},
 
 coding_variation_counts as (
     select
