@@ -72,8 +72,8 @@
     window), then insert the freshly built rows, in one transaction. Unlike delete+insert on a
     key, a month (or spell) that has vanished from the source is deleted too. Known gap: a
     spell SUS moves from the window to an older month is deleted and not re-inserted until
-    the next --full-refresh (re-selecting it by identifier made the refresh read every spell:
-    8.8 s to 20.5 s at 18M). -#}
+    the next --full-refresh: re-selecting it by identifier would make a refresh read every
+    spell (decision register D10). -#}
 
 {% macro get_incremental_rfd_back_replace_months_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
@@ -81,7 +81,8 @@
     delete from {{ target }}
     where {{ rfd_back_in_refresh_window('activity_month', target) }};
 
-    {#- A separate statement: in one OR with the window, DuckDB's delete took 18 s at 18M. -#}
+    {#- A separate statement: in one OR with the window, DuckDB's delete is far slower
+        (decision register D10). -#}
     delete from {{ target }}
     where apcs_ident in (select refreshed.apcs_ident from {{ arg_dict['temp_relation'] }} as refreshed);
 

@@ -6,85 +6,15 @@
 -- count of each issue in every build.
 --
 -- Each table is read whole once: every check is a 0/1 column of `checked_spells` or
--- `checked_derived_spells`, and only rows failing one go on to the report (DuckDB and
--- PostgreSQL keep a CTE read several times; other engines may read it again per check). The
--- identifier lists read one column more.
-{%- set opcs_code_shape = '[A-Z][0-9]{3}[0-9]?' %}
-{%- set icd_10_code_shape = '[A-Z][0-9]{2}[0-9X]?[0-9A-Z-]{0,2}' %}
-{#- The shapes of the codes of a list (macros/data_quality): an OPCS-4 code is a letter and
-    three digits; an ICD-10 code a letter, two digits, a digit or X, then perhaps a fifth
-    character (a digit or `-`) and a dagger or asterisk mark (D or A). #}
-{%- set list_code_shapes = {
-    'diagnosis_codes_all': '[A-Z][0-9]{2}[0-9X][0-9-]?[AD]?',
-    'procedure_codes_all': '[A-Z][0-9]{3}',
-} %}
-{%- set holds_control_character = {} %}
-{%- for list_column in ['diagnosis_codes_all', 'procedure_codes_all'] %}
-    {%- set conditions = [] %}
-    {%- for character in control_white_space() %}
-        {%- do conditions.append(rfd_back_text_holds('spells.' ~ list_column ~ '_as_recorded', character)) %}
-    {%- endfor %}
-    {%- do holds_control_character.update({list_column: conditions | join(' or ')}) %}
-{%- endfor %}
-{#- The checks of each table: (name, field, value as recorded, condition). #}
-{%- set spell_checks = [
-    ('identifier_not_a_whole_number', 'apcs_ident', 'apcs_ident_as_recorded', 'not_a_whole_number',
-        'spells.apcs_ident is null'),
-    ('identifier_duplicated', 'apcs_ident', 'apcs_ident_as_recorded', 'duplicate_identifier',
-        'duplicated_spells.apcs_ident is not null'),
-    ('derived_record_missing', 'apcs_ident', 'apcs_ident_as_recorded', 'no_derived_record',
-        'derived_identifiers.apcs_ident is null'),
-    ('admission_date_not_a_date', 'admission_date', 'admission_date_as_recorded', 'not_a_date',
-        'spells.admission_date is null and spells.admission_date_as_recorded is not null'),
-    ('discharge_date_not_a_date', 'discharge_date', 'discharge_date_as_recorded', 'not_a_date',
-        'spells.discharge_date is null and spells.discharge_date_as_recorded is not null'),
-    ('age_not_a_whole_number', 'age_at_start_of_spell', 'age_at_start_of_spell_as_recorded',
-        'not_a_whole_number', flag_is_set('spells.has_malformed_age_at_start_of_spell')),
-    ('age_out_of_range', 'age_at_start_of_spell', 'age_at_start_of_spell_as_recorded',
-        'out_of_range',
-        'spells.age_at_start_of_spell < 0 or (spells.age_at_start_of_spell > 150'
-        ~ ' and spells.age_at_start_of_spell not between 7001 and 7007)'),
-    ('cds_age_not_a_whole_number', 'age_at_cds_activity_date', 'age_at_cds_activity_date_as_recorded',
-        'not_a_whole_number', flag_is_set('spells.has_malformed_age_at_cds_activity_date')),
-    ('cds_age_out_of_range', 'age_at_cds_activity_date', 'age_at_cds_activity_date_as_recorded',
-        'out_of_range',
-        'spells.age_at_cds_activity_date < 0 or (spells.age_at_cds_activity_date > 150'
-        ~ ' and spells.age_at_cds_activity_date <> 999)'),
-    ('activity_month_not_a_month', 'activity_month', 'activity_month', 'not_a_month',
-        'spells.activity_month is not null and not ' ~ is_activity_month('spells.activity_month')),
-    ('financial_year_not_a_financial_year', 'financial_year', 'financial_year', 'not_a_financial_year',
-        'spells.financial_year is not null and not ' ~ is_financial_year('spells.financial_year')),
-    ('provider_code_wrong_shape', 'provider_code', 'provider_code', 'wrong_shape',
-        'spells.provider_code is not null and not ' ~ is_ods_code('spells.provider_code')),
-    ('commissioner_code_wrong_shape', 'commissioner_code', 'commissioner_code', 'wrong_shape',
-        'spells.commissioner_code is not null and not ' ~ is_ods_code('spells.commissioner_code')),
-    ('sex_unknown', 'sex', 'sex', 'unknown_code',
-        'spells.sex is not null and not ' ~ is_sex_code('spells.sex')),
-    ('admission_method_unknown', 'admission_method', 'admission_method', 'unknown_code',
-        'spells.admission_method is not null and admission_methods.admission_method_code is null'),
-    ('administrative_category_unknown', 'administrative_category', 'administrative_category',
-        'unknown_code',
-        'spells.administrative_category is not null and administrative_categories.administrative_category_code is null'),
-    ('patient_classification_unknown', 'patient_classification', 'patient_classification',
-        'unknown_code',
-        'spells.patient_classification is not null and patient_classifications.patient_classification_code is null'),
-    ('diagnoses_hold_control_characters', 'diagnosis_codes_all', 'diagnosis_codes_all_as_recorded',
-        'control_characters', holds_control_character['diagnosis_codes_all']),
-    ('procedures_hold_control_characters', 'procedure_codes_all', 'procedure_codes_all_as_recorded',
-        'control_characters', holds_control_character['procedure_codes_all']),
-] %}
-{%- set derived_checks = [
-    ('identifier_not_a_whole_number', 'apcs_ident', 'apcs_ident_as_recorded', 'not_a_whole_number',
-        'derived_spells.apcs_ident is null'),
-    ('identifier_duplicated', 'apcs_ident', 'apcs_ident_as_recorded', 'duplicate_identifier',
-        'duplicated_derived_spells.apcs_ident is not null'),
-    ('spell_missing', 'apcs_ident', 'apcs_ident_as_recorded', 'no_spell',
-        'derived_spells.apcs_ident is not null and spell_identifiers.apcs_ident is null'),
-    ('dominant_procedure_wrong_shape', 'dominant_procedure_code', 'dominant_procedure_as_recorded',
-        'wrong_shape', 'not ' ~ regexp_full_match('derived_spells.dominant_procedure_code', opcs_code_shape)),
-    ('primary_diagnosis_wrong_shape', 'primary_diagnosis_code', 'primary_diagnosis_as_recorded',
-        'wrong_shape', 'not ' ~ regexp_full_match('derived_spells.primary_diagnosis_code', icd_10_code_shape)),
-] %}
+-- `checked_derived_spells`, which keep only the rows failing one; the report then takes,
+-- check by check, the rows failing it (DuckDB and PostgreSQL keep a CTE read several times;
+-- other engines may read it again per check). The identifier lists read one column more.
+{#- The shapes of the codes of a list (macros/data_quality), checked in `checked_spells` and
+    again code by code below: an OPCS-4 code is a letter and three digits; an ICD-10 code a
+    letter, two digits, a digit or X, then perhaps a fifth character (a digit or `-`) and a
+    dagger or asterisk mark (D or A). #}
+{%- set diagnosis_list_code_shape = '[A-Z][0-9]{2}[0-9X][0-9-]?[AD]?' %}
+{%- set procedure_list_code_shape = '[A-Z][0-9]{3}' %}
 
 with
 
@@ -120,9 +50,8 @@ duplicated_derived_spells as (
     where source_table = 'apcs_der'
 ),
 
--- The identifiers are read from the models, not from the CTEs above: DuckDB holds a CTE read
--- twice whole in memory (measured at 18M spells, this model alone: 13.8 s and a 7.7 GB peak
--- that way, 8.9 s and 2.0 GB this way).
+-- The identifiers are read from the models, not from the CTEs above, which DuckDB would then
+-- hold whole in memory (decision register D17).
 spell_identifiers as (
     select distinct apcs_ident
     from {{ ref('stg_apcs__spells') }}
@@ -135,39 +64,121 @@ derived_identifiers as (
     where apcs_ident is not null
 ),
 
-{#- Per table: each check as a 0/1 column, the columns it reports, and the report's branches. #}
-{%- set tables = {} %}
-{%- for source_table, table, checks in [
-    ('apcs', 'spells', spell_checks), ('apcs_der', 'derived_spells', derived_checks)
-] %}
-    {%- set flags, failed, values, branches = [], [], [], [] %}
-    {%- for name, field, value, issue, condition in checks %}
-        {%- do flags.append('case when ' ~ condition ~ ' then 1 else 0 end as ' ~ name) %}
-        {%- do failed.append(name ~ ' = 1') %}
-        {%- if table ~ '.' ~ value not in values %}{% do values.append(table ~ '.' ~ value) %}{% endif %}
-        {%- do branches.append(
-            "select apcs_ident, '" ~ source_table ~ "' as source_table, '" ~ field
-            ~ "' as field, left(" ~ value ~ ", 200) as value_as_recorded, '" ~ issue
-            ~ "' as issue from checked_" ~ table ~ ' where ' ~ name ~ ' = 1'
-        ) %}
-    {%- endfor %}
-    {%- do tables.update({table: {'columns': values + flags, 'failed': failed, 'branches': branches}}) %}
-{%- endfor %}
-{#- A list holding a code of another shape is kept in checked_spells, to be split into its
-    codes below. #}
-{%- for list_column, code_shape in list_code_shapes.items() %}
-    {%- do tables.spells.columns.append(
-        'case when not (' ~ code_list_is_of_shape('spells.' ~ list_column, code_shape)
-        ~ ') then 1 else 0 end as ' ~ list_column ~ '_of_wrong_shape'
-    ) %}
-    {%- do tables.spells.failed.append(list_column ~ '_of_wrong_shape = 1') %}
-{%- endfor %}
-
+-- The spells failing a check: the values the report shows, and each check as a 0/1 column.
 checked_spells as (
     select * from (
         select
             spells.apcs_ident,
-            {{ tables.spells.columns | join(',\n            ') }}
+            'apcs' as source_table,
+            spells.apcs_ident_as_recorded,
+            spells.admission_date_as_recorded,
+            spells.discharge_date_as_recorded,
+            spells.age_at_start_of_spell_as_recorded,
+            spells.age_at_cds_activity_date_as_recorded,
+            spells.activity_month,
+            spells.financial_year,
+            spells.provider_code,
+            spells.commissioner_code,
+            spells.sex,
+            spells.admission_method,
+            spells.administrative_category,
+            spells.patient_classification,
+            spells.diagnosis_codes_all_as_recorded,
+            spells.procedure_codes_all_as_recorded,
+            case when spells.apcs_ident is null then 1 else 0 end as identifier_not_a_whole_number,
+            case when duplicated_spells.apcs_ident is not null then 1 else 0 end as identifier_duplicated,
+            case when derived_identifiers.apcs_ident is null then 1 else 0 end as derived_record_missing,
+            case
+                when spells.admission_date is null and spells.admission_date_as_recorded is not null then 1 else 0
+            end as admission_date_not_a_date,
+            case
+                when spells.discharge_date is null and spells.discharge_date_as_recorded is not null then 1 else 0
+            end as discharge_date_not_a_date,
+            case
+                when {{ flag_is_set('spells.has_malformed_age_at_start_of_spell') }} then 1 else 0
+            end as age_not_a_whole_number,
+            case
+                when
+                    spells.age_at_start_of_spell < 0
+                    or (spells.age_at_start_of_spell > 150 and spells.age_at_start_of_spell not between 7001 and 7007)
+                    then 1
+                else 0
+            end as age_out_of_range,
+            case
+                when {{ flag_is_set('spells.has_malformed_age_at_cds_activity_date') }} then 1 else 0
+            end as cds_age_not_a_whole_number,
+            case
+                when
+                    spells.age_at_cds_activity_date < 0
+                    or (spells.age_at_cds_activity_date > 150 and spells.age_at_cds_activity_date <> 999)
+                    then 1
+                else 0
+            end as cds_age_out_of_range,
+            case
+                when
+                    spells.activity_month is not null
+                    and not {{ is_activity_month('spells.activity_month') }}
+                    then 1
+                else 0
+            end as activity_month_not_a_month,
+            case
+                when
+                    spells.financial_year is not null
+                    and not {{ is_financial_year('spells.financial_year') }}
+                    then 1
+                else 0
+            end as financial_year_not_a_financial_year,
+            case
+                when spells.provider_code is not null and not {{ is_ods_code('spells.provider_code') }} then 1 else 0
+            end as provider_code_wrong_shape,
+            case
+                when
+                    spells.commissioner_code is not null
+                    and not {{ is_ods_code('spells.commissioner_code') }}
+                    then 1
+                else 0
+            end as commissioner_code_wrong_shape,
+            case when spells.sex is not null and not {{ is_sex_code('spells.sex') }} then 1 else 0 end as sex_unknown,
+            case
+                when
+                    spells.admission_method is not null
+                    and admission_methods.admission_method_code is null
+                    then 1
+                else 0
+            end as admission_method_unknown,
+            case
+                when
+                    spells.administrative_category is not null
+                    and administrative_categories.administrative_category_code is null
+                    then 1
+                else 0
+            end as administrative_category_unknown,
+            case
+                when
+                    spells.patient_classification is not null
+                    and patient_classifications.patient_classification_code is null
+                    then 1
+                else 0
+            end as patient_classification_unknown,
+            case
+                when {{ holds_control_white_space('spells.diagnosis_codes_all_as_recorded') }} then 1 else 0
+            end as diagnoses_hold_control_characters,
+            case
+                when {{ holds_control_white_space('spells.procedure_codes_all_as_recorded') }} then 1 else 0
+            end as procedures_hold_control_characters,
+            -- A list holding a code of another shape, split into its codes below.
+            case
+                when
+                    not ({{ code_list_is_of_shape('spells.diagnosis_codes_all', diagnosis_list_code_shape) }})
+                    then 1
+                else 0
+            end as diagnosis_codes_all_of_wrong_shape,
+            case
+                when
+                    not ({{ code_list_is_of_shape('spells.procedure_codes_all', procedure_list_code_shape) }})
+                    then 1
+                else 0
+            end as procedure_codes_all_of_wrong_shape
         from spells
         left join duplicated_spells
             on spells.apcs_ident = duplicated_spells.apcs_ident
@@ -181,14 +192,61 @@ checked_spells as (
             on spells.patient_classification = patient_classifications.patient_classification_code
     ) as with_checks
     where
-        {{ tables.spells.failed | join('\n        or ') }}
+        identifier_not_a_whole_number = 1
+        or identifier_duplicated = 1
+        or derived_record_missing = 1
+        or admission_date_not_a_date = 1
+        or discharge_date_not_a_date = 1
+        or age_not_a_whole_number = 1
+        or age_out_of_range = 1
+        or cds_age_not_a_whole_number = 1
+        or cds_age_out_of_range = 1
+        or activity_month_not_a_month = 1
+        or financial_year_not_a_financial_year = 1
+        or provider_code_wrong_shape = 1
+        or commissioner_code_wrong_shape = 1
+        or sex_unknown = 1
+        or admission_method_unknown = 1
+        or administrative_category_unknown = 1
+        or patient_classification_unknown = 1
+        or diagnoses_hold_control_characters = 1
+        or procedures_hold_control_characters = 1
+        or diagnosis_codes_all_of_wrong_shape = 1
+        or procedure_codes_all_of_wrong_shape = 1
 ),
 
+-- The derived rows failing a check, likewise. A dominant procedure is an OPCS-4 code (a
+-- letter, three digits, perhaps a fourth); a primary diagnosis an ICD-10 code (a letter, two
+-- digits, a digit or X, then up to two more characters).
 checked_derived_spells as (
     select * from (
         select
             derived_spells.apcs_ident,
-            {{ tables.derived_spells.columns | join(',\n            ') }}
+            'apcs_der' as source_table,
+            derived_spells.apcs_ident_as_recorded,
+            derived_spells.dominant_procedure_as_recorded,
+            derived_spells.primary_diagnosis_as_recorded,
+            case when derived_spells.apcs_ident is null then 1 else 0 end as identifier_not_a_whole_number,
+            case
+                when duplicated_derived_spells.apcs_ident is not null then 1 else 0
+            end as identifier_duplicated,
+            case
+                when derived_spells.apcs_ident is not null and spell_identifiers.apcs_ident is null then 1 else 0
+            end as spell_missing,
+            case
+                when
+                    not {{ regexp_full_match('derived_spells.dominant_procedure_code', '[A-Z][0-9]{3}[0-9]?') }}
+                    then 1
+                else 0
+            end as dominant_procedure_wrong_shape,
+            case
+                when
+                    not {{
+                        regexp_full_match('derived_spells.primary_diagnosis_code', '[A-Z][0-9]{2}[0-9X]?[0-9A-Z-]{0,2}')
+                    }}
+                    then 1
+                else 0
+            end as primary_diagnosis_wrong_shape
         from derived_spells
         left join duplicated_derived_spells
             on derived_spells.apcs_ident = duplicated_derived_spells.apcs_ident
@@ -196,7 +254,11 @@ checked_derived_spells as (
             on derived_spells.apcs_ident = spell_identifiers.apcs_ident
     ) as with_checks
     where
-        {{ tables.derived_spells.failed | join('\n        or ') }}
+        identifier_not_a_whole_number = 1
+        or identifier_duplicated = 1
+        or spell_missing = 1
+        or dominant_procedure_wrong_shape = 1
+        or primary_diagnosis_wrong_shape = 1
 ),
 
 -- The lists holding a code of another shape, split into their codes as recorded.
@@ -242,17 +304,143 @@ codes_of_wrong_shape as (
         and (
             (
                 field = 'diagnosis_codes_all'
-                and not {{ regexp_full_match('code', list_code_shapes.diagnosis_codes_all) }}
+                and not {{ regexp_full_match('code', diagnosis_list_code_shape) }}
             )
             or (
                 field = 'procedure_codes_all'
-                and not {{ regexp_full_match('code', list_code_shapes.procedure_codes_all) }}
+                and not {{ regexp_full_match('code', procedure_list_code_shape) }}
             )
         )
 ),
 
+-- One branch per check: the rows failing it, with the field, the value as recorded and the
+-- issue reported.
 issues as (
-    {{ (tables.spells.branches + tables.derived_spells.branches) | join('\n    union all\n    ') }}
+    {{ data_quality_issue(
+        'checked_spells', 'identifier_not_a_whole_number',
+        field='apcs_ident', value_as_recorded='apcs_ident_as_recorded', issue='not_a_whole_number'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'identifier_duplicated',
+        field='apcs_ident', value_as_recorded='apcs_ident_as_recorded', issue='duplicate_identifier'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'derived_record_missing',
+        field='apcs_ident', value_as_recorded='apcs_ident_as_recorded', issue='no_derived_record'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'admission_date_not_a_date',
+        field='admission_date', value_as_recorded='admission_date_as_recorded', issue='not_a_date'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'discharge_date_not_a_date',
+        field='discharge_date', value_as_recorded='discharge_date_as_recorded', issue='not_a_date'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'age_not_a_whole_number',
+        field='age_at_start_of_spell', value_as_recorded='age_at_start_of_spell_as_recorded',
+        issue='not_a_whole_number'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'age_out_of_range',
+        field='age_at_start_of_spell', value_as_recorded='age_at_start_of_spell_as_recorded',
+        issue='out_of_range'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'cds_age_not_a_whole_number',
+        field='age_at_cds_activity_date', value_as_recorded='age_at_cds_activity_date_as_recorded',
+        issue='not_a_whole_number'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'cds_age_out_of_range',
+        field='age_at_cds_activity_date', value_as_recorded='age_at_cds_activity_date_as_recorded',
+        issue='out_of_range'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'activity_month_not_a_month',
+        field='activity_month', value_as_recorded='activity_month', issue='not_a_month'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'financial_year_not_a_financial_year',
+        field='financial_year', value_as_recorded='financial_year', issue='not_a_financial_year'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'provider_code_wrong_shape',
+        field='provider_code', value_as_recorded='provider_code', issue='wrong_shape'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'commissioner_code_wrong_shape',
+        field='commissioner_code', value_as_recorded='commissioner_code', issue='wrong_shape'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'sex_unknown',
+        field='sex', value_as_recorded='sex', issue='unknown_code'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'admission_method_unknown',
+        field='admission_method', value_as_recorded='admission_method', issue='unknown_code'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'administrative_category_unknown',
+        field='administrative_category', value_as_recorded='administrative_category', issue='unknown_code'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'patient_classification_unknown',
+        field='patient_classification', value_as_recorded='patient_classification', issue='unknown_code'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'diagnoses_hold_control_characters',
+        field='diagnosis_codes_all', value_as_recorded='diagnosis_codes_all_as_recorded',
+        issue='control_characters'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_spells', 'procedures_hold_control_characters',
+        field='procedure_codes_all', value_as_recorded='procedure_codes_all_as_recorded',
+        issue='control_characters'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_derived_spells', 'identifier_not_a_whole_number',
+        field='apcs_ident', value_as_recorded='apcs_ident_as_recorded', issue='not_a_whole_number'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_derived_spells', 'identifier_duplicated',
+        field='apcs_ident', value_as_recorded='apcs_ident_as_recorded', issue='duplicate_identifier'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_derived_spells', 'spell_missing',
+        field='apcs_ident', value_as_recorded='apcs_ident_as_recorded', issue='no_spell'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_derived_spells', 'dominant_procedure_wrong_shape',
+        field='dominant_procedure_code', value_as_recorded='dominant_procedure_as_recorded', issue='wrong_shape'
+    ) }}
+    union all
+    {{ data_quality_issue(
+        'checked_derived_spells', 'primary_diagnosis_wrong_shape',
+        field='primary_diagnosis_code', value_as_recorded='primary_diagnosis_as_recorded', issue='wrong_shape'
+    ) }}
     union all
     select * from codes_of_wrong_shape
 )

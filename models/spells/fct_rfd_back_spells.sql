@@ -16,22 +16,33 @@
     )
 }}
 {%- set criteria = rfd_back_criteria() %}
-{#- The spells to flag: all of them, or on a refresh those of the months re-processed. Written
-    out wherever it is read rather than as a CTE read three times, which DuckDB would hold in
-    memory whole (measured: 40% slower at 18M spells). -#}
-{%- set refresh_filter = (
-    'where ' ~ rfd_back_in_refresh_window('activity_month', this)) if is_incremental() else ''
-%}
-{%- set spells = '(select * from ' ~ ref('int_apcs__spells_joined') ~ ' ' ~ refresh_filter ~ ')' %}
+{#- The spells to flag: all of them on a full build; on a refresh those of the months it
+    re-processes (macros/refresh), the window read from the table once, here. Each CTE below
+    reads the spells itself, with this filter, rather than one CTE of spells being read three
+    times, which DuckDB would hold in memory whole (decision register D9). -#}
+{%- set in_refresh_window = rfd_back_in_refresh_window('activity_month', this) if is_incremental() else '(1 = 1)' %}
 
 with
 
+-- Each code list once: the rule searches a list once, not once per spell.
+procedure_lists as (
+    select distinct procedure_codes_all
+    from {{ ref('int_apcs__spells_joined') }}
+    where {{ in_refresh_window }}
+),
+
+diagnosis_lists as (
+    select distinct diagnosis_codes_all
+    from {{ ref('int_apcs__spells_joined') }}
+    where {{ in_refresh_window }}
+),
+
 procedure_lists_with_site_code as (
-    {{ rfd_back_procedure_lists_with_site_code(spells) }}
+    {{ rfd_back_procedure_lists_with_site_code('procedure_lists') }}
 ),
 
 diagnosis_lists_with_excluded_code as (
-    {{ rfd_back_diagnosis_lists_with_excluded_code(spells) }}
+    {{ rfd_back_diagnosis_lists_with_excluded_code('diagnosis_lists') }}
 ),
 
 criteria as (
@@ -70,11 +81,12 @@ criteria as (
         ) }} as has_no_cancer_diagnosis,
         {{ rfd_back_is_not_private_patient('spells.administrative_category') }}
             as is_not_private_patient
-    from {{ spells }} as spells
+    from {{ ref('int_apcs__spells_joined') }} as spells
     left join procedure_lists_with_site_code
         on spells.procedure_codes_all = procedure_lists_with_site_code.procedure_codes_all
     left join diagnosis_lists_with_excluded_code
         on spells.diagnosis_codes_all = diagnosis_lists_with_excluded_code.diagnosis_codes_all
+    where {{ in_refresh_window }}
 ),
 
 rule_version as (
