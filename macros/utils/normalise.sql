@@ -5,8 +5,8 @@
 -#}
 
 {#- One clinical code: upper case, no white space, no dots (`m54.5 ` is `M545`). The same SQL
-    on every engine: nested replaces are also the fastest on DuckDB (5x a regular
-    expression). -#}
+    on every engine: nested replaces, which are also the fastest on DuckDB (decision register
+    D5). -#}
 {% macro normalise_code(expression) -%}
     upper({{ replace_each(as_text(expression), ["' '", "'.'"] + control_white_space(), "''") }})
 {%- endmacro %}
