@@ -38,16 +38,12 @@ patient_classifications as (
     select patient_classification_code from {{ ref('patient_classification') }}
 ),
 
-duplicated_spells as (
-    select apcs_ident
+-- The identifiers held by more than one row, of either table (`source_table`).
+duplicated_identifiers as (
+    select
+        source_table,
+        apcs_ident
     from {{ ref('int_apcs__duplicated_identifiers') }}
-    where source_table = 'apcs'
-),
-
-duplicated_derived_spells as (
-    select apcs_ident
-    from {{ ref('int_apcs__duplicated_identifiers') }}
-    where source_table = 'apcs_der'
 ),
 
 -- The identifiers are read from the models, not from the CTEs above, which DuckDB would then
@@ -180,8 +176,10 @@ checked_spells as (
                 else 0
             end as procedure_codes_all_of_wrong_shape
         from spells
-        left join duplicated_spells
-            on spells.apcs_ident = duplicated_spells.apcs_ident
+        left join duplicated_identifiers as duplicated_spells
+            on
+                spells.apcs_ident = duplicated_spells.apcs_ident
+                and duplicated_spells.source_table = 'apcs'
         left join derived_identifiers
             on spells.apcs_ident = derived_identifiers.apcs_ident
         left join admission_methods
@@ -248,8 +246,10 @@ checked_derived_spells as (
                 else 0
             end as primary_diagnosis_wrong_shape
         from derived_spells
-        left join duplicated_derived_spells
-            on derived_spells.apcs_ident = duplicated_derived_spells.apcs_ident
+        left join duplicated_identifiers as duplicated_derived_spells
+            on
+                derived_spells.apcs_ident = duplicated_derived_spells.apcs_ident
+                and duplicated_derived_spells.source_table = 'apcs_der'
         left join spell_identifiers
             on derived_spells.apcs_ident = spell_identifiers.apcs_ident
     ) as with_checks
