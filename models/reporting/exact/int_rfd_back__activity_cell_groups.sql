@@ -1,7 +1,9 @@
 -- The groups of published activity cells that add up to a published total, the total
 -- included, for secondary suppression: one row per cell and group it belongs to (a cell is
 -- in several). A group is first named by its grouping and the key columns it shares, NULL
--- where its grouping does not use one, then numbered (`group_id`, macros/disclosure).
+-- where its grouping does not use one, then numbered (`group_id`, macros/disclosure). Every
+-- group lies within one financial year and one kind of period: a month, quarter or year
+-- published as `invalid` in two years, or at two levels, is two groups, never one.
 
 with
 
@@ -28,6 +30,8 @@ split_memberships as (
     select
         cells.cell_id,
         'split' as grouping_name,
+        cells.financial_year as group_financial_year,
+        cells.period_type as group_period_type,
         cells.period as group_period,
         cells.organisation_type as group_organisation_type,
         cells.organisation_code as group_organisation_code,
@@ -43,6 +47,8 @@ organisation_memberships as (
     select
         cells.cell_id,
         'organisations' as grouping_name,
+        cells.financial_year as group_financial_year,
+        cells.period_type as group_period_type,
         cells.period as group_period,
         organisation_types.organisation_type as group_organisation_type,
         cast(null as {{ dbt.type_string() }}) as group_organisation_code,
@@ -58,6 +64,8 @@ period_memberships as (
     select
         cell_id,
         'periods' as grouping_name,
+        financial_year as group_financial_year,
+        'quarter' as group_period_type,
         case when period_type = 'month' then quarter_of_month else period end as group_period,
         organisation_type as group_organisation_type,
         organisation_code as group_organisation_code,
@@ -69,6 +77,8 @@ period_memberships as (
     select
         cell_id,
         'periods' as grouping_name,
+        financial_year as group_financial_year,
+        'financial_year' as group_period_type,
         financial_year as group_period,
         organisation_type as group_organisation_type,
         organisation_code as group_organisation_code,
@@ -91,8 +101,9 @@ numbered_groups as (
         cell_id,
         grouping_name,
         {{ cell_group_id([
-            'grouping_name', 'group_period', 'group_organisation_type', 'group_organisation_code',
-            'group_breakdown', 'group_breakdown_value',
+            'grouping_name', 'group_financial_year', 'group_period_type', 'group_period',
+            'group_organisation_type', 'group_organisation_code', 'group_breakdown',
+            'group_breakdown_value',
         ]) }} as group_id
     from memberships
 )

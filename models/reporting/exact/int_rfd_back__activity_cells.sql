@@ -120,7 +120,7 @@ numbered_cells as (
                 cells.breakdown,
                 coalesce(cells.breakdown_value, ''),
                 -- Apart only where a month is `invalid` in several financial years.
-                cells.financial_year
+                coalesce(cells.financial_year, '')
         ) as cell_id
     from cells
 )
