@@ -31,12 +31,13 @@ test: install-test build docs report lint chromium python-tests
 
 # A contributor's loop (about 80 s of CPU time): every dbt unit test, then the rule checked
 # spell for spell on DuckDB (`pytest -m fast`). A unit test needs its model's parents to exist:
-# `--empty` builds the seeds and models it selects with no rows, in a database of their own
-# so that the demo build stays as it was. `make test` runs everything.
+# `--empty` builds the seeds and models it selects with no rows, afresh (a fact whose columns
+# have changed is rebuilt, not refused), in a database and target path of their own so that
+# the demo build stays as it was. `make test` runs everything.
 UNIT_TEST_DATABASE := target/unit_tests.duckdb
 test-fast: install-test demo-data
 	DBT_DUCKDB_PATH=$(UNIT_TEST_DATABASE) $(BIN)/dbt build --select "+test_type:unit" --empty \
-		--exclude-resource-type test
+		--full-refresh --exclude-resource-type test --target-path target/unit_tests
 	$(BIN)/pytest -m fast
 
 # The DuckDB run needs only the project; the tests add the linters, pytest, the adapters of
