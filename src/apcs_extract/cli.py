@@ -37,6 +37,13 @@ def main(argv: list[str] | None = None) -> None:
         default=defaults.derived_only_rows,
         help="rows of the derived table with no spell in the spell table",
     )
+    parser.add_argument(
+        "--code-lists",
+        choices=["pooled", "realistic"],
+        default=defaults.code_lists,
+        help="background code lists drawn from a few thousand pooled lists (the demo's), or "
+        "nearly every spell's lists its own, as in SUS",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     spec = ExtractSpec(
@@ -45,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         candidate_share=args.candidate_share,
         formatting_noise_share=args.formatting_noise_share,
         derived_only_rows=args.derived_only_rows,
+        code_lists=args.code_lists,
     )
     spells, derived = write_extract_chunks(generate_chunks(spec), args.out, args.format)
     print(

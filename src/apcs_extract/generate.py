@@ -17,6 +17,7 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Background activity: common OPCS-4 procedures and ICD-10 diagnoses (synthetic mix).
 BACKGROUND_PROCEDURES = (
@@ -108,6 +109,12 @@ class ExtractSpec:
     first_financial_year: int = 2023
     financial_years: int = 1
     first_ident: int = 100_000_000
+    # How the background spells' code lists are drawn. "pooled": from a few thousand lists
+    # built once (cheap, and the bundled demo's mix). "realistic": as in SUS, where a spell's
+    # Der_Diagnosis_All and Der_Procedure_All concatenate every episode's codes, so nearly
+    # every spell's list is its own: 1 to 3 episodes, 1 to 12 codes each, drawn from thousands
+    # of codes, the rule's own codes among them.
+    code_lists: str = "pooled"
 
 
 def _choice(rng: np.random.Generator, options, size: int) -> np.ndarray:
@@ -230,21 +237,24 @@ ADMISSION_METHODS = {
 
 
 class _PooledText:
-    """A text column as indices into a small pool of values: cheap to build for millions of
-    rows, turned into an Arrow column in one vectorised `take`."""
+    """A text column as indices into a pool of values (a list, or an Arrow array holding one
+    value per row): cheap to build for millions of rows, turned into an Arrow column in one
+    vectorised `take`."""
 
     def __init__(self, pool, index: np.ndarray):
-        self.pool = list(pool)
+        self.pool = [pool if isinstance(pool, pa.Array) else pa.array(list(pool), pa.string())]
+        self.size = len(self.pool[0])
         self.index = index.astype(np.int64)
 
     def overwrite(self, rows: np.ndarray, values) -> None:
         """Give `rows` their own `values` (appended to the pool)."""
-        self.index[rows] = len(self.pool) + np.arange(len(rows))
-        self.pool.extend(values)
+        self.index[rows] = self.size + np.arange(len(rows))
+        self.pool.append(pa.array(list(values), pa.string()))
+        self.size += len(rows)
 
     def to_arrow(self, rows=None) -> pa.Array:
         index = self.index if rows is None else self.index[rows]
-        return pa.array(self.pool, pa.string()).take(pa.array(index))
+        return pa.concat_arrays(self.pool).take(pa.array(index))
 
 
 class _Pools:
@@ -261,6 +271,79 @@ class _Pools:
         # The last entry is a spell with no procedure.
         self.procedures = list(procedures) + [None]
         self.dominant = list(dominant) + [None]
+        # The codes realistic lists are drawn from, most frequent first.
+        self.diagnosis_codes = _code_vocabulary(
+            rng, "ABDEFGHIJKLMNOPQRSTUVWXYZ", 2, BACKGROUND_DIAGNOSES, 4000, True
+        )
+        self.neoplasm_codes = BACKGROUND_CANCER_DIAGNOSES + [
+            f"{letter}{number:02d}{unit}"
+            for letter, number, unit in zip(
+                rng.choice(["C", "C", "C", "D"], 200),
+                rng.integers(0, 49, 200),
+                rng.integers(0, 10, 200),
+                strict=True,
+            )
+        ]
+        self.procedure_codes = _code_vocabulary(
+            rng, "ABCDEFGHJKLMNOPQRSTUVWXYZ", 3, BACKGROUND_PROCEDURES + RFD_SITE_CODES, 3000, False
+        )
+
+
+def _code_vocabulary(rng, letters: str, digits: int, common, size: int, icd10: bool) -> list[str]:
+    """`size` distinct codes, `common` first: a letter and digits (an ICD-10 code then a digit
+    or X; an OPCS-4 code three digits). ICD-10 codes are drawn without the categories the
+    rule excludes as cancer (C00-D48), which realistic lists take from their own share."""
+    codes = dict.fromkeys(common)
+    while len(codes) < size:
+        letter = letters[int(rng.integers(0, len(letters)))]
+        number = f"{int(rng.integers(0, 10**digits)):0{digits}d}"
+        if icd10:
+            if letter == "C" or (letter == "D" and number < "49"):
+                continue
+            number += "X" if rng.random() < 0.1 else str(rng.integers(0, 10))
+        code = letter + number
+        codes.setdefault(code)
+    return list(codes)
+
+
+# Realistic lists: the share of spells with a neoplasm coded somewhere (the rule's cancer
+# exclusion), and the weights of one, two and three episodes.
+REALISTIC_NEOPLASM_SHARE = 0.1
+REALISTIC_EPISODE_WEIGHTS = [0.8, 0.15, 0.05]
+
+
+def _realistic_lists(rng, codes: list[str], n: int, mean_codes: float, empty=0.0, neoplasms=()):
+    """`n` code lists in NCDR format (`||A,B||C`), nearly all distinct: 1 to 3 episodes of 1
+    to 12 codes each (about `mean_codes` on average), drawn from `codes` with the first ones
+    far more frequent; a share `empty` of spells have no list. Given `neoplasms`, one code of
+    REALISTIC_NEOPLASM_SHARE of the lists is one of them. Returns the lists and their first
+    codes (the dominant procedure or primary diagnosis) as pooled columns."""
+    episodes = rng.choice(3, n, p=REALISTIC_EPISODE_WEIGHTS) + 1
+    per_episode = np.minimum(rng.geometric(1 / mean_codes, int(episodes.sum())), 12)
+    codes_per_spell = np.bincount(np.repeat(np.arange(n), episodes), per_episode, n).astype(
+        np.int64
+    )
+    offsets = np.concatenate([[0], np.cumsum(codes_per_spell)])
+    total = int(offsets[-1])
+    # A power law over the codes: a few are common, most are rare.
+    pick = np.minimum((len(codes) * rng.random(total) ** 2).astype(np.int64), len(codes) - 1)
+    vocabulary = list(codes) + list(neoplasms)
+    if neoplasms:
+        spells = np.flatnonzero(rng.random(n) < REALISTIC_NEOPLASM_SHARE)
+        position = offsets[spells] + rng.integers(0, codes_per_spell[spells])
+        pick[position] = len(codes) + rng.integers(0, len(neoplasms), len(spells))
+    # Each code with the separator before it: `||` opening an episode, `,` within one.
+    opens_episode = np.zeros(total, dtype=bool)
+    opens_episode[np.cumsum(per_episode) - per_episode] = True
+    token = np.where(opens_episode, pick, pick + len(vocabulary))
+    tokens = pa.array(["||" + code for code in vocabulary] + ["," + code for code in vocabulary])
+    listed = pa.ListArray.from_arrays(pa.array(offsets, pa.int64()), tokens.take(pa.array(token)))
+    lists = pc.binary_join(listed, "")
+    first = pa.array(vocabulary, pa.string()).take(pa.array(pick[offsets[:-1]]))
+    missing = pa.array(rng.random(n) < empty)
+    lists = pc.if_else(missing, pa.scalar(None, pa.string()), lists)
+    first = pc.if_else(missing, pa.scalar(None, pa.string()), first)
+    return _PooledText(lists, np.arange(n)), _PooledText(first, np.arange(n))
 
 
 def generate_chunks(spec: ExtractSpec):
@@ -331,13 +414,19 @@ def _generate_chunk(rng, spec: ExtractSpec, pools: _Pools, first_ident: int, n: 
     administrative_category = _PooledText(
         ["01", "02", "03", "04", "99"], rng.choice(5, n, p=[0.975, 0.012, 0.005, 0.003, 0.005])
     )
-    diagnosis_pick = rng.integers(0, len(pools.diagnoses), n)
-    diagnoses = _PooledText(pools.diagnoses, diagnosis_pick)
-    primary = _PooledText(pools.primary, diagnosis_pick)
-    procedure_pick = rng.integers(0, len(pools.procedures) - 1, n)
-    procedure_pick[rng.random(n) < 0.35] = len(pools.procedures) - 1
-    procedures = _PooledText(pools.procedures, procedure_pick)
-    dominant = _PooledText(pools.dominant, procedure_pick)
+    if spec.code_lists == "realistic":
+        diagnoses, primary = _realistic_lists(
+            rng, pools.diagnosis_codes, n, 7, neoplasms=pools.neoplasm_codes
+        )
+        procedures, dominant = _realistic_lists(rng, pools.procedure_codes, n, 4, empty=0.35)
+    else:
+        diagnosis_pick = rng.integers(0, len(pools.diagnoses), n)
+        diagnoses = _PooledText(pools.diagnoses, diagnosis_pick)
+        primary = _PooledText(pools.primary, diagnosis_pick)
+        procedure_pick = rng.integers(0, len(pools.procedures) - 1, n)
+        procedure_pick[rng.random(n) < 0.35] = len(pools.procedures) - 1
+        procedures = _PooledText(pools.procedures, procedure_pick)
+        dominant = _PooledText(pools.dominant, procedure_pick)
     has_derived = np.ones(n, dtype=bool)
 
     rows = np.flatnonzero(rng.random(n) < spec.candidate_share)
