@@ -15,17 +15,22 @@ DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
-.PHONY: build refresh test test-fast install install-test install-report demo-data lint \
-	python-tests bench clean docs docs-serve report chromium
+.PHONY: build refresh check test test-fast install install-test install-report demo-data lint \
+	python-tests bench bench-54m clean docs docs-serve report chromium
 
 # Everything from scratch: seeds, views, the whole fact, every test.
 build: install demo-data
 	$(BIN)/dbt build --full-refresh
 
-# The monthly refresh: the fact re-processes its latest months and any new ones
-# (var rfd_back_refresh_lookback_months), older months stay as they are; every test runs.
+# The monthly refresh: the fact and the data-quality issues re-process their latest months
+# and any new ones (var rfd_back_refresh_lookback_months), older months stay as they are;
+# the data tests of the fact and the models before it check the months refreshed.
 refresh: install demo-data
 	$(BIN)/dbt build
+
+# The full check, weekly or on demand: every data test on every month of the last build.
+check: install demo-data
+	$(BIN)/dbt test
 
 test: install-test build docs report lint chromium python-tests
 
@@ -112,10 +117,17 @@ lint: install-test
 python-tests: install-test
 	$(BIN)/pytest
 
-# National-scale benchmark (not a test): BENCH_SIZES spells each, results in benchmarks/.
+# National-scale benchmark (not a test): BENCH_SIZES spells each, on extracts with realistic
+# (nearly all distinct) and pooled code lists; results in benchmarks/results.md. bench-54m
+# runs three financial years (54M spells) into benchmarks/results_54m.md.
 BENCH_SIZES ?= 1000000 6000000 18000000
+BENCH_LISTS ?= realistic pooled
 bench: install
-	$(BIN)/python benchmarks/benchmark.py --sizes $(BENCH_SIZES)
+	$(BIN)/python benchmarks/benchmark.py --sizes $(BENCH_SIZES) --lists $(BENCH_LISTS)
+
+bench-54m: install
+	$(BIN)/python benchmarks/benchmark.py --sizes 54000000 --lists realistic \
+		--out benchmarks/results_54m.md
 
 clean:
 	rm -rf target logs $(DEMO_DIR)

@@ -1,6 +1,6 @@
 {#- One branch of the data-quality report (int_apcs__data_quality_issues): the rows of
-    `checked_rows` (a CTE of checked rows, each check a 0/1 column, with `apcs_ident` and
-    `source_table`) failing `check`, reported as an `issue` in `field`, with the value as
+    `checked_rows` (a CTE of checked rows, each check a 0/1 column, with `apcs_ident`,
+    `source_table` and `activity_month`) failing `check`, reported as an `issue` in `field`, with the value as
     recorded (the column `value_as_recorded` of `checked_rows`) cut to 200 characters. -#}
 {% macro data_quality_issue(checked_rows, check, field, value_as_recorded, issue) -%}
     select
@@ -8,7 +8,8 @@
         source_table,
         '{{ field }}' as field,
         left({{ value_as_recorded }}, 200) as value_as_recorded,
-        '{{ issue }}' as issue
+        '{{ issue }}' as issue,
+        activity_month
     from {{ checked_rows }}
     where {{ check }} = 1
 {%- endmacro %}

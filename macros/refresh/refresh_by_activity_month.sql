@@ -13,7 +13,8 @@
     always re-processed, and so are spells whose month is not six characters long (blank or
     written another way), which would otherwise sort outside every window. A table flagged
     under another rule version (a code list revised, the null-diagnoses option switched) is
-    re-processed whole, as --full-refresh would.
+    re-processed whole, as --full-refresh would (a table with a `rule_version` column: the
+    data-quality issues have none, since no check depends on the code lists).
 -#}
 
 {#- The first month of the refresh window, as `YYYYMM`, read from `relation` (the table being
@@ -31,14 +32,17 @@
             ~ lookback
         ) }}
     {%- endif -%}
-    {%- set other_versions_query -%}
-        select count(*) from {{ relation }}
-        where rule_version is null or rule_version <> (
-            select current_rule.rule_version from ({{ rfd_back_rule_version() }}) as current_rule
-        )
-    {%- endset -%}
-    {%- if run_query(other_versions_query).columns[0].values()[0] > 0 -%}
-        {{ return(none) }}
+    {%- set column_names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'rule_version' in column_names -%}
+        {%- set other_versions_query -%}
+            select count(*) from {{ relation }}
+            where rule_version is null or rule_version <> (
+                select current_rule.rule_version from ({{ rfd_back_rule_version() }}) as current_rule
+            )
+        {%- endset -%}
+        {%- if run_query(other_versions_query).columns[0].values()[0] > 0 -%}
+            {{ return(none) }}
+        {%- endif -%}
     {%- endif -%}
     {%- set months_query -%}
         select distinct activity_month from {{ relation }} where activity_month is not null
@@ -82,9 +86,14 @@
     where {{ rfd_back_in_refresh_window('activity_month', target) }};
 
     {#- A separate statement: in one OR with the window, DuckDB's delete is far slower
-        (decision register D10). -#}
+        (decision register D10). Not for a table that may hold several rows of one spell in
+        several months (model config rfd_back_replace_moved_spells=false: the data-quality
+        issues of an identifier repeated across months), where an older month's rows are
+        not re-inserted. -#}
+    {%- if config.get('rfd_back_replace_moved_spells', true) %}
     delete from {{ target }}
     where apcs_ident in (select refreshed.apcs_ident from {{ arg_dict['temp_relation'] }} as refreshed);
+    {%- endif %}
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

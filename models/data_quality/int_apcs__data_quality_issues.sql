@@ -9,6 +9,22 @@
 -- `checked_derived_spells`, which keep only the rows failing one; the report then takes,
 -- check by check, the rows failing it (DuckDB and PostgreSQL keep a CTE read several times;
 -- other engines may read it again per check). The identifier lists read one column more.
+--
+-- Incremental by activity month, like the fact: a refresh re-checks the spells of the months
+-- it re-processes (macros/refresh) and the derived rows of those spells, and keeps the
+-- issues of older months as they were. A derived row carries its spell's month; a derived
+-- row with no spell, or a row with no month, is re-checked on every refresh.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='rfd_back_replace_months',
+        rfd_back_replace_moved_spells=false,
+        on_schema_change='fail',
+        partition_by=(['activity_month'] if target.type in ('spark', 'databricks') else none),
+        file_format=('parquet' if target.type == 'spark' else none)
+    )
+}}
+{%- set in_refresh_window = rfd_back_in_refresh_window('activity_month', this) if is_incremental() else '(1 = 1)' %}
 {#- The shapes of the codes of a list (macros/data_quality), checked in `checked_spells` and
     again code by code below: an OPCS-4 code is a letter and three digits; an ICD-10 code a
     letter, two digits, a digit or X, then perhaps a fifth character (a digit or `-`) and a
@@ -20,10 +36,7 @@ with
 
 spells as (
     select * from {{ ref('stg_apcs__spells') }}
-),
-
-derived_spells as (
-    select * from {{ ref('stg_apcs__derived_spells') }}
+    where {{ in_refresh_window }}
 ),
 
 admission_methods as (
@@ -48,16 +61,32 @@ duplicated_identifiers as (
 
 -- The identifiers are read from the models, not from the CTEs above, which DuckDB would then
 -- hold whole in memory (decision register D17).
-spell_identifiers as (
-    select distinct apcs_ident
+spell_months as (
+    select
+        apcs_ident,
+        max(activity_month) as activity_month
     from {{ ref('stg_apcs__spells') }}
     where apcs_ident is not null
+    group by apcs_ident
 ),
 
 derived_identifiers as (
     select distinct apcs_ident
     from {{ ref('stg_apcs__derived_spells') }}
     where apcs_ident is not null
+),
+
+-- Each derived row with the month of its spell (the latest, for an identifier held by
+-- several): the month its issues are filed under.
+derived_spells as (
+    select
+        derived_spells.*,
+        spell_months.apcs_ident as spell_apcs_ident,
+        spell_months.activity_month
+    from {{ ref('stg_apcs__derived_spells') }} as derived_spells
+    left join spell_months
+        on derived_spells.apcs_ident = spell_months.apcs_ident
+    where {{ in_refresh_window }}
 ),
 
 -- The spells failing a check: the values the report shows, and each check as a 0/1 column.
@@ -221,6 +250,7 @@ checked_derived_spells as (
         select
             derived_spells.apcs_ident,
             'apcs_der' as source_table,
+            derived_spells.activity_month,
             derived_spells.apcs_ident_as_recorded,
             derived_spells.dominant_procedure_as_recorded,
             derived_spells.primary_diagnosis_as_recorded,
@@ -229,7 +259,7 @@ checked_derived_spells as (
                 when duplicated_derived_spells.apcs_ident is not null then 1 else 0
             end as identifier_duplicated,
             case
-                when derived_spells.apcs_ident is not null and spell_identifiers.apcs_ident is null then 1 else 0
+                when derived_spells.apcs_ident is not null and derived_spells.spell_apcs_ident is null then 1 else 0
             end as spell_missing,
             case
                 when
@@ -250,8 +280,6 @@ checked_derived_spells as (
             on
                 derived_spells.apcs_ident = duplicated_derived_spells.apcs_ident
                 and duplicated_derived_spells.source_table = 'apcs_der'
-        left join spell_identifiers
-            on derived_spells.apcs_ident = spell_identifiers.apcs_ident
     ) as with_checks
     where
         identifier_not_a_whole_number = 1
@@ -265,6 +293,7 @@ checked_derived_spells as (
 lists_of_wrong_shape as (
     select
         apcs_ident,
+        activity_month,
         'diagnosis_codes_all' as field,
         diagnosis_codes_all_as_recorded as codes_as_recorded
     from checked_spells
@@ -272,6 +301,7 @@ lists_of_wrong_shape as (
     union all
     select
         apcs_ident,
+        activity_month,
         'procedure_codes_all' as field,
         procedure_codes_all_as_recorded as codes_as_recorded
     from checked_spells
@@ -279,12 +309,13 @@ lists_of_wrong_shape as (
 ),
 
 codes_in_lists as (
-    {{ split_code_list('lists_of_wrong_shape', ['apcs_ident', 'field'], 'codes_as_recorded') }}
+    {{ split_code_list('lists_of_wrong_shape', ['apcs_ident', 'activity_month', 'field'], 'codes_as_recorded') }}
 ),
 
 normalised_codes_in_lists as (
     select
         apcs_ident,
+        activity_month,
         field,
         code_as_recorded,
         {{ normalise_code_list('code_as_recorded') }} as code
@@ -297,7 +328,8 @@ codes_of_wrong_shape as (
         'apcs' as source_table,
         field,
         left(code_as_recorded, 200) as value_as_recorded,
-        'list_code_wrong_shape' as issue
+        'list_code_wrong_shape' as issue,
+        activity_month
     from normalised_codes_in_lists
     where
         code <> ''

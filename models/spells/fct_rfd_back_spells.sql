@@ -24,25 +24,23 @@
 
 with
 
--- Each code list once: the rule searches a list once, not once per spell.
-procedure_lists as (
-    select distinct procedure_codes_all
-    from {{ ref('int_apcs__spells_joined') }}
+-- The spells whose procedure list holds a site code, and those whose diagnosis list holds an
+-- excluded category: each spell joined to the few wanted codes, its list searched where it
+-- lies (decision register D9).
+spells_with_site_code as (
+    select distinct spells.apcs_ident
+    from {{ ref('int_apcs__spells_joined') }} as spells
+    inner join ({{ rfd_back_codes_with_role('site_qualifier') }}) as site_codes
+        on {{ rfd_back_list_holds('spells.procedure_codes_all', 'site_codes.code') }}
     where {{ in_refresh_window }}
 ),
 
-diagnosis_lists as (
-    select distinct diagnosis_codes_all
-    from {{ ref('int_apcs__spells_joined') }}
+spells_with_excluded_diagnosis as (
+    select distinct spells.apcs_ident
+    from {{ ref('int_apcs__spells_joined') }} as spells
+    inner join ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
+        on {{ rfd_back_list_holds('spells.diagnosis_codes_all', 'excluded.category') }}
     where {{ in_refresh_window }}
-),
-
-procedure_lists_with_site_code as (
-    {{ rfd_back_procedure_lists_with_site_code('procedure_lists') }}
-),
-
-diagnosis_lists_with_excluded_code as (
-    {{ rfd_back_diagnosis_lists_with_excluded_code('diagnosis_lists') }}
 ),
 
 criteria as (
@@ -66,7 +64,7 @@ criteria as (
         spells.has_derived_record,
         {{ rfd_back_has_rfd_dominant_procedure('spells.dominant_procedure_code') }}
             as has_rfd_dominant_procedure,
-        {{ rfd_back_has_lumbar_site_code('procedure_lists_with_site_code.procedure_codes_all') }}
+        {{ rfd_back_has_lumbar_site_code('spells_with_site_code.apcs_ident') }}
             as has_lumbar_site_code,
         {{ rfd_back_has_back_pain_primary_diagnosis('spells.primary_diagnosis_code') }}
             as has_back_pain_primary_diagnosis,
@@ -77,15 +75,15 @@ criteria as (
         {{ rfd_back_is_non_emergency_admission('spells.admission_method') }}
             as is_non_emergency_admission,
         {{ rfd_back_has_no_cancer_diagnosis(
-            'spells.diagnosis_codes_all', 'diagnosis_lists_with_excluded_code.diagnosis_codes_all'
+            'spells.diagnosis_codes_all', 'spells_with_excluded_diagnosis.apcs_ident'
         ) }} as has_no_cancer_diagnosis,
         {{ rfd_back_is_not_private_patient('spells.administrative_category') }}
             as is_not_private_patient
     from {{ ref('int_apcs__spells_joined') }} as spells
-    left join procedure_lists_with_site_code
-        on spells.procedure_codes_all = procedure_lists_with_site_code.procedure_codes_all
-    left join diagnosis_lists_with_excluded_code
-        on spells.diagnosis_codes_all = diagnosis_lists_with_excluded_code.diagnosis_codes_all
+    left join spells_with_site_code
+        on spells.apcs_ident = spells_with_site_code.apcs_ident
+    left join spells_with_excluded_diagnosis
+        on spells.apcs_ident = spells_with_excluded_diagnosis.apcs_ident
     where {{ in_refresh_window }}
 ),
 
