@@ -24,13 +24,21 @@
 
 with
 
+site_codes as (
+    {{ rfd_back_codes_with_role('site_qualifier') }}
+),
+
+excluded_categories as (
+    {{ rfd_back_excluded_diagnosis_categories() }}
+),
+
 -- The spells whose procedure list holds a site code, and those whose diagnosis list holds an
 -- excluded category: each spell joined to the few wanted codes, its list searched where it
 -- lies (decision register D9).
 spells_with_site_code as (
     select distinct spells.apcs_ident
     from {{ ref('int_apcs__spells_joined') }} as spells
-    inner join ({{ rfd_back_codes_with_role('site_qualifier') }}) as site_codes
+    inner join site_codes
         on {{ rfd_back_list_holds('spells.procedure_codes_all', 'site_codes.code') }}
     where {{ in_refresh_window }}
 ),
@@ -38,8 +46,8 @@ spells_with_site_code as (
 spells_with_excluded_diagnosis as (
     select distinct spells.apcs_ident
     from {{ ref('int_apcs__spells_joined') }} as spells
-    inner join ({{ rfd_back_excluded_diagnosis_categories() }}) as excluded
-        on {{ rfd_back_list_holds('spells.diagnosis_codes_all', 'excluded.category') }}
+    inner join excluded_categories
+        on {{ rfd_back_list_holds('spells.diagnosis_codes_all', 'excluded_categories.category') }}
     where {{ in_refresh_window }}
 ),
 
