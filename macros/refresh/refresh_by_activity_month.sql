@@ -19,19 +19,12 @@
 
 {#- The first month of the refresh window, as `YYYYMM`, read from `relation` (the table being
     refreshed); none, meaning every month, when the table holds no month yet or holds spells
-    flagged under another rule version. Only well-formed months count, so no value from the
-    data is ever pasted into SQL unchecked. -#}
+    flagged under another rule version. -#}
 {% macro rfd_back_refresh_window_start(relation) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set lookback = var('rfd_back_refresh_lookback_months') -%}
-    {%- if lookback is not integer or lookback is boolean or lookback < 1 -%}
-        {{ exceptions.raise_compiler_error(
-            'rfd_back_refresh_lookback_months must be a whole number of months, 1 or more; got '
-            ~ lookback
-        ) }}
-    {%- endif -%}
+    {%- set latest_months_start = rfd_back_latest_months_start(relation) -%}
     {%- set column_names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {%- if 'rule_version' in column_names -%}
         {%- set other_versions_query -%}
@@ -43,6 +36,21 @@
         {%- if run_query(other_versions_query).columns[0].values()[0] > 0 -%}
             {{ return(none) }}
         {%- endif -%}
+    {%- endif -%}
+    {{ return(latest_months_start) }}
+{% endmacro %}
+
+{#- The first of the latest `rfd_back_refresh_lookback_months` activity months in `relation`,
+    as `YYYYMM`; none when it holds no month. Only well-formed months count, so no value from
+    the data is ever pasted into SQL unchecked. Reads no code list, so a data test can call it
+    (macros/refresh/refresh_checks.sql). -#}
+{% macro rfd_back_latest_months_start(relation) %}
+    {%- set lookback = var('rfd_back_refresh_lookback_months') -%}
+    {%- if lookback is not integer or lookback is boolean or lookback < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            'rfd_back_refresh_lookback_months must be a whole number of months, 1 or more; got '
+            ~ lookback
+        ) }}
     {%- endif -%}
     {%- set months_query -%}
         select distinct activity_month from {{ relation }} where activity_month is not null
@@ -67,8 +75,15 @@
     {%- if window_start is none -%}
         (1 = 1)
     {%- else -%}
-        ({{ column }} >= '{{ window_start }}' or {{ column }} is null or {{ dbt.length(column) }} <> 6)
+        {{ rfd_back_months_from(column, window_start) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate on `column` (an activity month), true from month `window_start` on and where
+    the month is NULL or not six characters long (blank or written another way), which would
+    otherwise sort outside every window. -#}
+{% macro rfd_back_months_from(column, window_start) -%}
+    ({{ column }} >= '{{ window_start }}' or {{ column }} is null or {{ dbt.length(column) }} <> 6)
 {%- endmacro %}
 
 {#- The incremental strategy `rfd_back_replace_months`: delete the refresh window's months from

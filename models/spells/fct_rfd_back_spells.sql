@@ -140,7 +140,10 @@ final as (
         flagged.is_rfd_back,
         case when {{ flag_is_set('flagged.is_rfd_back') }} then '2K_RFD_back' end as ebi_intervention_id,
         flagged.exclusion_reason,
-        rule_version.rule_version
+        rule_version.rule_version,
+        -- The run that wrote the row: a refresh's data tests check the months it wrote
+        -- (macros/refresh/refresh_checks.sql).
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as flagged_in_invocation
     from flagged
     cross join rule_version
 )

@@ -71,7 +71,8 @@ def dbt_build(
 def fact_rows(database: Path) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(
-            "select * exclude (rule_version) from main.fct_rfd_back_spells order by apcs_ident"
+            "select * exclude (rule_version, flagged_in_invocation)"
+            " from main.fct_rfd_back_spells order by apcs_ident"
         ).fetchall()
 
 

@@ -3,7 +3,10 @@
 A first build reads an extract without its latest month; the refresh reads next month's
 extract, in which SUS has added that month, revised a spell of the month before and removed
 another, moved a spell of the first month into the month before, and (wrongly, to prove it is
-left alone) changed another spell of the first month."""
+left alone) changed another spell of the first month.
+
+A refresh's data tests check the months it refreshed; `dbt test` checks every month; the build
+says which it did (the tests at the end, on a project of their own)."""
 
 from __future__ import annotations
 
@@ -12,12 +15,15 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from dbt.cli.main import dbtRunnerResult
 
 from apcs_extract import ExtractSpec, generate, write_extract
 from support.project import DbtProject
 
-FACT = "select * from main.fct_rfd_back_spells order by apcs_ident"
+# The fact's rows, without the run that wrote each (which differs from run to run).
+FACT = "select * exclude (flagged_in_invocation) from main.fct_rfd_back_spells order by apcs_ident"
 
 
 def write_rows(spells: pa.Table, derived: pa.Table, out_dir: Path, where: str, edits: str) -> None:
@@ -163,3 +169,143 @@ def test_full_refresh_and_rule_changes_reprocess_every_month(refresh):
     assert rebuilt.keys() == refreshed.keys()
     differing = [ident for ident in rebuilt if rebuilt[ident] != refreshed[ident]]
     assert differing == [untouched]
+
+
+# What a refresh build says after its data tests checked only the refreshed months, and after
+# they checked every row.
+CHECKED_REFRESHED_MONTHS = (
+    "Data tests checked the refreshed months (from {month}) of fct_rfd_back_spells, "
+    "int_apcs__spells_joined and stg_apcs__spells; run `dbt test` (or make check) for every month."
+)
+CHECKED_EVERY_MONTH = "Data tests checked every month."
+JOINED_PRIMARY_KEY = "primary_key_int_apcs__spells_joined_apcs_ident"
+DUPLICATES = "int_apcs__duplicated_identifiers"
+
+
+def invoke_logged(project: DbtProject, *args: str, monkeypatch) -> tuple[dbtRunnerResult, str]:
+    """Run dbt; return its result and what it wrote to the log file."""
+    log = project.work_dir / "logs" / "dbt.log"
+    start = log.stat().st_size if log.exists() else 0
+    result = project.invoke(*args, monkeypatch=monkeypatch)
+    with open(log, "rb") as handle:
+        handle.seek(start)
+        return result, handle.read().decode("utf-8", errors="replace")
+
+
+def failed_tests(result: dbtRunnerResult) -> set[str]:
+    return {
+        outcome.node.name
+        for outcome in result.result.results
+        if outcome.node.resource_type == "test" and outcome.status in ("fail", "error")
+    }
+
+
+def data_tests(result: dbtRunnerResult) -> list:
+    return [
+        outcome.node
+        for outcome in result.result.results
+        if outcome.node.resource_type == "test" and outcome.node.compiled_code
+    ]
+
+
+def read_from(test, month: str) -> bool:
+    """Whether a data test read only the rows from `month` on."""
+    return f"activity_month >= '{month}'" in test.compiled_code
+
+
+@pytest.fixture(scope="module")
+def checks(tmp_path_factory: pytest.TempPathFactory):
+    """A full build, then refreshes on the same extract, with a defect planted between them.
+
+    No extract can break the fact's or the joined view's tests (the models resolve every
+    repeated identifier), so the defect is planted: the extract repeats a spell of the first
+    month and one of the latest, and the table of repeated identifiers forgets one, so the
+    joined view holds that spell twice and its primary-key test (an error) fails. The
+    refreshes leave that table as it is (`--exclude`)."""
+    monkeypatch = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("checks")
+    spells, derived = generate(ExtractSpec(spells=1_000, seed=17, candidate_share=0.25))
+    months = sorted(set(spells.column("Der_Activity_Month").to_pylist()))
+    first, latest = months[0], months[-1]
+
+    def ident_in(month: str) -> int:
+        in_month = spells.filter(pc.equal(spells.column("Der_Activity_Month"), month))
+        return in_month.column("APCS_Ident")[0].as_py()
+
+    old, new = ident_in(first), ident_in(latest)
+    repeated = spells.filter(pc.is_in(spells.column("APCS_Ident"), pa.array([old, new])))
+    project = DbtProject(work_dir=root / "work", data_dir=root / "extract")
+    write_extract(pa.concat_tables([spells, repeated]), derived, project.data_dir, "parquet")
+
+    def forget_repeated(ident: int) -> None:
+        with duckdb.connect(str(project.database_path)) as con:
+            con.execute(
+                f"delete from main.{DUPLICATES} where source_table = 'apcs' and apcs_ident = ?",
+                [ident],
+            )
+
+    def run(*args: str) -> tuple[dbtRunnerResult, str]:
+        # Unit tests read no extract: left out, to keep this quick.
+        return invoke_logged(
+            project, *args, "--exclude-resource-type", "unit_test", monkeypatch=monkeypatch
+        )
+
+    runs = {"full_build": run("build", "--full-refresh")}
+    assert runs["full_build"][0].success, runs["full_build"][0].exception
+    forget_repeated(old)
+    runs["refresh"] = run("build", "--exclude", DUPLICATES)
+    runs["full_check"] = run("test")
+    runs["refresh_checking_every_month"] = run(
+        "build", "--select", "int_apcs__spells_joined", "--vars", "rfd_back_check_every_month: true"
+    )
+    forget_repeated(new)
+    runs["refresh_of_a_broken_month"] = run("build", "--exclude", DUPLICATES)
+    yield {"latest": latest, "runs": runs}
+    monkeypatch.undo()
+
+
+def test_full_build_checks_every_month(checks):
+    result, log = checks["runs"]["full_build"]
+    assert CHECKED_EVERY_MONTH in log
+    assert "refreshed months" not in log
+    assert not any(read_from(test, checks["latest"]) for test in data_tests(result))
+
+
+def test_refresh_checks_only_the_refreshed_months(checks):
+    """The spell held twice in the first month is outside the refreshed months: the refresh's
+    tests pass, reading only the latest month of the fact and of the models it reads by month,
+    and say so. Every other test reads every row."""
+    result, log = checks["runs"]["refresh"]
+    assert result.success, result.exception
+    assert CHECKED_REFRESHED_MONTHS.format(month=checks["latest"]) in log
+    assert CHECKED_EVERY_MONTH not in log
+    tests = data_tests(result)
+    windowed = {test.name for test in tests if test.config.where == "__refresh_window__"}
+    assert {test.attached_node for test in tests if test.name in windowed} == {
+        "model.rfd_back.fct_rfd_back_spells",
+        "model.rfd_back.int_apcs__spells_joined",
+        "model.rfd_back.stg_apcs__spells",
+    }
+    assert {test.name for test in tests if read_from(test, checks["latest"])} == windowed
+
+
+def test_full_check_catches_what_the_refresh_left(checks):
+    result, log = checks["runs"]["full_check"]
+    assert not result.success
+    assert failed_tests(result) == {JOINED_PRIMARY_KEY}
+    assert f"Failure in test {JOINED_PRIMARY_KEY}" in log
+    assert "Data tests checked" not in log, "only a build says which months it checked"
+
+
+def test_refresh_checks_every_month_when_asked(checks):
+    result, log = checks["runs"]["refresh_checking_every_month"]
+    assert failed_tests(result) == {JOINED_PRIMARY_KEY}
+    assert CHECKED_EVERY_MONTH in log
+
+
+def test_refresh_fails_on_a_broken_row_in_its_months(checks):
+    result, log = checks["runs"]["refresh_of_a_broken_month"]
+    assert not result.success
+    assert failed_tests(result) == {JOINED_PRIMARY_KEY}
+    assert f"Failure in test {JOINED_PRIMARY_KEY}" in log
+    assert CHECKED_REFRESHED_MONTHS.format(month=checks["latest"]) in log
