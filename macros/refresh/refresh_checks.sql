@@ -50,8 +50,9 @@
     refresh re-processes. None when the fact does not exist, or predates the column
     flagged_in_invocation. Upstream tests cannot ask whether the fact holds another rule
     version (that reads the code-list seeds, which a data test does not depend on): a refresh
-    after a code list changed re-processes every month, but checks only the latest months
-    upstream of the fact; run --full-refresh then, as decision D10 says. -#}
+    after a code list changed re-processes every month and checks every month of the fact,
+    and says so, but checks only the latest months upstream of it; run --full-refresh then,
+    as decision D10 says. -#}
 {% macro rfd_back_checked_months_start() %}
     {%- if not execute or not rfd_back_checks_refreshed_months_only() -%}
         {{ return(none) }}
