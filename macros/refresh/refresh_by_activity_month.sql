@@ -13,9 +13,18 @@
     always re-processed, and so are spells whose month is not six characters long (blank or
     written another way), which would otherwise sort outside every window. A table flagged
     under another rule version (a code list revised, the null-diagnoses option switched) is
-    re-processed whole, as --full-refresh would (a table with a `rule_version` column: the
-    data-quality issues have none, since no check depends on the code lists).
+    re-processed whole, as --full-refresh would; not a table whose model says in its meta
+    `rfd_back_rule_versioned: false` (the data-quality issues: no check depends on the code
+    lists).
 -#}
+
+{#- A refresh setting of the model being built, from its `meta`; true unless set:
+    `rfd_back_rule_versioned` (the table carries `rule_version`, and a rule change
+    re-processes it whole) and `rfd_back_replace_moved_spells` (a refresh also deletes the
+    older rows of the spells it re-inserts). -#}
+{% macro rfd_back_model_meta(key) %}
+    {{ return(config.get('meta', {}).get(key, true)) }}
+{% endmacro %}
 
 {#- The first month of the refresh window, as `YYYYMM`, read from `relation` (the table being
     refreshed); none, meaning every month, when the table holds no month yet or holds spells
@@ -25,17 +34,17 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set latest_months_start = rfd_back_latest_months_start(relation) -%}
-    {%- set column_names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'rule_version' in column_names -%}
-        {%- set other_versions_query -%}
-            select count(*) from {{ relation }}
-            where rule_version is null or rule_version <> (
-                select current_rule.rule_version from ({{ rfd_back_rule_version() }}) as current_rule
-            )
-        {%- endset -%}
-        {%- if run_query(other_versions_query).columns[0].values()[0] > 0 -%}
-            {{ return(none) }}
-        {%- endif -%}
+    {%- if not rfd_back_model_meta('rfd_back_rule_versioned') -%}
+        {{ return(latest_months_start) }}
+    {%- endif -%}
+    {%- set other_versions_query -%}
+        select count(*) from {{ relation }}
+        where rule_version is null or rule_version <> (
+            select current_rule.rule_version from ({{ rfd_back_rule_version() }}) as current_rule
+        )
+    {%- endset -%}
+    {%- if run_query(other_versions_query).columns[0].values()[0] > 0 -%}
+        {{ return(none) }}
     {%- endif -%}
     {{ return(latest_months_start) }}
 {% endmacro %}
@@ -102,10 +111,10 @@
 
     {#- A separate statement: in one OR with the window, DuckDB's delete is far slower
         (decision register D10). Not for a table that may hold several rows of one spell in
-        several months (model config rfd_back_replace_moved_spells=false: the data-quality
+        several months (model meta rfd_back_replace_moved_spells: false, the data-quality
         issues of an identifier repeated across months), where an older month's rows are
         not re-inserted. -#}
-    {%- if config.get('rfd_back_replace_moved_spells', true) %}
+    {%- if rfd_back_model_meta('rfd_back_replace_moved_spells') %}
     delete from {{ target }}
     where apcs_ident in (select refreshed.apcs_ident from {{ arg_dict['temp_relation'] }} as refreshed);
     {%- endif %}

@@ -18,7 +18,7 @@
     config(
         materialized='incremental',
         incremental_strategy='rfd_back_replace_months',
-        rfd_back_replace_moved_spells=false,
+        meta={'rfd_back_rule_versioned': false, 'rfd_back_replace_moved_spells': false},
         on_schema_change='fail',
         partition_by=(['activity_month'] if target.type in ('spark', 'databricks') else none),
         file_format=('parquet' if target.type == 'spark' else none)
