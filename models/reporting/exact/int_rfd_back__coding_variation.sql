@@ -53,9 +53,7 @@ secondary_procedures as (
         count(variation_codes.code) as secondary_codes_in_variation,
         sum(
             case
-                when
-                    candidate_spells.procedure_codes_all
-                    like {{ dbt.concat(["'%'", 'variation_codes.code', "'%'"]) }}
+                when {{ rfd_back_list_holds('candidate_spells.procedure_codes_all', 'variation_codes.code') }}
                     then 1
                 else 0
             end
