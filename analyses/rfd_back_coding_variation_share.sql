@@ -3,6 +3,8 @@
 -- A573), and the variation's share of the two together. The share is NULL where either
 -- count is suppressed; 0 spells of coding variation is a share of 0.
 
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 with
 
 counts as (

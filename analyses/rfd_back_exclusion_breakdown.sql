@@ -1,5 +1,7 @@
 -- Why spells were not counted: the published attrition of each financial year, each
 -- criterion's removed spells beside the spells still in, in the published order.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 select
     attrition.financial_year,
     attrition.step_number,

@@ -1,4 +1,4 @@
-{{ config(enabled=var("population_source_supplied")) }}
+{{ config(enabled=rfd_back_enabled('published', needs_population=true)) }}
 -- The ten providers with the highest rate of flagged spells per 100,000 catchment population
 -- in each financial year. A provider has no population of its own: its catchment is each
 -- commissioner's population apportioned by the provider's share of that commissioner's

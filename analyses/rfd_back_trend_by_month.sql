@@ -1,4 +1,6 @@
 -- The trend to publish: flagged spells in England by month, disclosure-controlled, in order.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 select
     activity.financial_year,
     activity.period as activity_month,

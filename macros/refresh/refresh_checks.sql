@@ -57,7 +57,7 @@
     {%- if not execute or not rfd_back_checks_refreshed_months_only() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set fact_node = graph.nodes.get('model.' ~ project_name ~ '.fct_rfd_back_spells') -%}
+    {%- set fact_node = graph.nodes.get('model.rfd_back.fct_rfd_back_spells') -%}
     {%- set fact = adapter.get_relation(
         database=fact_node.database, schema=fact_node.schema, identifier=fact_node.alias
     ) if fact_node else none -%}

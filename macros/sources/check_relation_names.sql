@@ -21,8 +21,8 @@
         {{ exceptions.raise_compiler_error(
             'A var naming a source relation is not a plain name: ' ~ problems | join('; ')
             ~ '. Such a name is letters, digits, underscores and hyphens, starting with a letter or an'
-            ~ ' underscore, as the warehouse lists it without quotes or brackets (README: Running in'
-            ~ ' a warehouse). Nothing was written.'
+            ~ ' underscore, as the warehouse lists it without quotes or brackets ('
+            ~ rfd_back_readme('Running in a warehouse') ~ '). Nothing was written.'
         ) }}
     {%- endif -%}
 {% endmacro %}

@@ -20,7 +20,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}
-    {%- for source_node in graph.sources.values() if source_node.package_name == project_name -%}
+    {%- for source_node in graph.sources.values() if source_node.package_name == 'rfd_back' -%}
         {%- set relation = adapter.get_relation(
             database=source_node.database, schema=source_node.schema, identifier=source_node.identifier
         ) -%}
@@ -32,7 +32,7 @@
         {{ exceptions.raise_compiler_error(
             'The source tables hold values the project would not read right:\n  - '
             ~ problems | join('\n  - ')
-            ~ '\nREADME: Exporting your extract says how to export each table.'
+            ~ '\n' ~ rfd_back_readme('Exporting your extract') ~ ' says how to export each table.'
         ) }}
     {%- endif -%}
     {{ return('select 1 as source_values_checked') }}

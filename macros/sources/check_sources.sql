@@ -11,7 +11,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}
-    {%- for source_node in graph.sources.values() if source_node.package_name == project_name -%}
+    {%- for source_node in graph.sources.values() if source_node.package_name == 'rfd_back' -%}
         {%- set where = (source_node.database ~ '.' if source_node.database else '')
             ~ source_node.schema ~ '.' ~ source_node.identifier -%}
         {%- set relation = adapter.get_relation(
@@ -30,7 +30,8 @@
         {%- elif relation is none -%}
             {%- do problems.append(
                 'source ' ~ source_node.source_name ~ '.' ~ source_node.name ~ ': table '
-                ~ where ~ ' does not exist'
+                ~ where ~ ' does not exist (named by the vars '
+                ~ source_node.meta.get('named_by_vars', []) | join(', ') ~ ')'
             ) -%}
         {%- else -%}
             {%- set present = [] -%}
@@ -54,7 +55,7 @@
         {{ exceptions.raise_compiler_error(
             'The source tables are not as the project needs them:\n  - '
             ~ problems | join('\n  - ')
-            ~ '\nColumn names are NCDR\'s (README: Running on your own extract).'
+            ~ '\nColumn names are NCDR\'s (' ~ rfd_back_readme('Running on your own extract') ~ ').'
         ) }}
     {%- endif -%}
     {{ return('select 1 as sources_checked') }}
@@ -71,6 +72,9 @@
 {% endmacro %}
 
 {% macro duckdb__source_file_description(source_node) %}
+    {%- if not rfd_back_registers_extract_files() -%}
+        {{ return(default__source_file_description(source_node)) }}
+    {%- endif -%}
     {%- set directory = population_data_dir() if source_node.source_name == 'population'
         else apcs_data_dir() -%}
     {%- set path = apcs_extract_file(directory, source_node.identifier) -%}

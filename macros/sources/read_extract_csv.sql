@@ -143,7 +143,7 @@
         {%- do names.append(name.strip().strip('"').strip()) -%}
     {%- endfor -%}
     {%- set known = [] -%}
-    {%- for source_node in graph.sources.values() if source_node.package_name == project_name -%}
+    {%- for source_node in graph.sources.values() if source_node.package_name == 'rfd_back' -%}
         {%- for column in source_node.columns -%}
             {%- do known.append(column | lower) -%}
         {%- endfor -%}

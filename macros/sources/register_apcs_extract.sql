@@ -13,7 +13,9 @@
     one log line says how to supply the file (check_sources). A POPULATION_DATA_DIR that is
     set but holds no population file stops the run: the file was meant to be there.
 
-    On warehouse engines the raw tables already exist, so the default does nothing.
+    On warehouse engines the raw tables already exist, so the default does nothing; so too on
+    DuckDB when the project is installed as a package in a host project, or the tables are
+    already in the database and APCS_DATA_DIR is unset (rfd_back_registers_extract_files).
 -#}
 {% macro register_apcs_extract() %}
     {%- if execute -%}
@@ -31,6 +33,16 @@
 {% macro duckdb__register_apcs_extract() %}
     {%- if not execute -%}
         {{ return('') }}
+    {%- elif not rfd_back_registers_extract_files() -%}
+        {%- if rfd_back_is_root_project() -%}
+            {{ log(
+                'APCS_DATA_DIR is not set and the tables ' ~ var('apcs_source_schema') ~ '.'
+                ~ var('apcs_spells_table') ~ ' and ' ~ var('apcs_derived_table') ~ ' are in the'
+                ~ ' database: reading them as they stand. Set APCS_DATA_DIR to read an extract\'s'
+                ~ ' files instead.', info=true
+            ) }}
+        {%- endif -%}
+        {{ return(default__register_apcs_extract()) }}
     {%- endif -%}
     {%- set data_dir = apcs_data_dir() -%}
     {%- set schema = var('apcs_source_schema') -%}

@@ -1,6 +1,8 @@
 -- Fails for every financial year and provider whose attrition does not reconcile with
 -- fct_rfd_back_spells: step 0 must hold every spell, the last step the flagged spells, and
 -- each step the previous one's spells less those it removed.
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 {%- set last_step = rfd_back_criteria() | length %}
 {%- set group_columns = ['financial_year', 'provider_code'] %}
 

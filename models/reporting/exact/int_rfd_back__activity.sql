@@ -4,6 +4,8 @@
 -- are the ones published (macros/reporting/published_labels.sql): a financial year, month,
 -- organisation code or sex not of its shape is `invalid`, and its spells are counted there.
 
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 with
 
 flagged_spells as (

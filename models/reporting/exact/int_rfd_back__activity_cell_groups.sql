@@ -5,6 +5,8 @@
 -- group lies within one financial year and one kind of period: a month, quarter or year
 -- published as `invalid` in two years, or at two levels, is two groups, never one.
 
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 with
 
 cells as (

@@ -6,6 +6,8 @@
 -- repeated once for each, then the cells are summed in one group by. A table, so that
 -- disclosure control's rounds read it rather than recompute it.
 
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 with
 
 activity as (

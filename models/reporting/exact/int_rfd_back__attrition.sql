@@ -5,6 +5,8 @@
 -- the published version, with disclosure control, is rpt_rfd_back_attrition.
 -- A table, not a view: it is small, and its tests and the published mart then read it
 -- instead of aggregating the whole fact again each.
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 {%- set criteria = rfd_back_criteria() %}
 
 with

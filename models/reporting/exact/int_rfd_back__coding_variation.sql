@@ -6,6 +6,8 @@
 -- non-emergency, no cancer, not private; the site code is waived for the variations in var
 -- rfd_back_coding_variation_without_site_code). Never flagged: `is_rfd_back` is unset for
 -- every row, and nothing here feeds the fact. A table: small, read by the marts.
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 {%- set other_criteria = rfd_back_criteria()[1:] %}
 {%- set variations_without_site_code = var('rfd_back_coding_variation_without_site_code') %}
 {#- Each other criterion as a condition on the fact's flags; the site code's is waived for the

@@ -3,6 +3,8 @@
 -- in several). A group is first named by its grouping and the key columns it shares, NULL
 -- where its grouping does not use one, then numbered (`group_id`, macros/disclosure).
 
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 with
 
 cells as (

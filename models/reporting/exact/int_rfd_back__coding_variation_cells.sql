@@ -4,6 +4,8 @@
 -- 3 organisations x 2 = 6 cells: it is repeated once for each, then the cells are counted in
 -- one group by. A table, so that disclosure control's rounds read it rather than recompute it.
 
+{{ config(enabled=rfd_back_enabled('reporting')) }}
+
 with
 
 -- The labels as published (macros/reporting/published_labels.sql): a financial year or

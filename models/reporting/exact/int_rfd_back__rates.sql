@@ -8,7 +8,7 @@
 -- population table together, but its crude count is every flagged spell of the year. The
 -- standardised rate's step is what the rounding base's worth of spells would change it by
 -- in the stratum where a spell changes it most: the published rate is rounded to it.
-{{ config(enabled=var('population_source_supplied')) }}
+{{ config(enabled=rfd_back_enabled('reporting', needs_population=true)) }}
 {#- Rates are computed in floating point and stored as decimals to 6 places, the same on
     every engine. #}
 {%- set rate_type = dbt.type_float() %}

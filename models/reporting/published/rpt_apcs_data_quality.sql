@@ -2,6 +2,8 @@
 -- issue (int_apcs__data_quality_issues counted), under the same disclosure control as the
 -- other published marts: counts from 1 to 7 suppressed, the rest rounded to 5. No total is
 -- published beside them, so no secondary suppression is needed. No patient-level field.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 with
 
 issues as (

@@ -7,6 +7,8 @@
 -- year's quarters and the year. When exactly one cell of a group is suppressed, the next
 -- smallest is too, round after round (var disclosure_secondary_suppression_rounds), since one
 -- round can leave a lone suppressed cell in another group. No patient-level field.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 with
 
 numbered_cells as (

@@ -6,6 +6,8 @@
 -- where rounding both columns apart let one be differenced against the other. NULL where
 -- either remaining count is suppressed, and where the difference is 5, a small number.
 -- No patient-level field.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 with
 
 attrition as (

@@ -2,6 +2,8 @@
 -- version the fact was flagged under, the time the build started (UTC), the dbt version and
 -- engine, where the extract came from, and the first and last activity month of the fact.
 -- The report states these beside its charts. No patient-level field.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 {%- set apcs_source = source('apcs', 'apcs') | string %}
 {%- set derived_source = source('apcs', 'apcs_der') | string %}
 {#- On DuckDB the extract directory's own name, not its path: a path may name a person. A

@@ -6,6 +6,8 @@
 -- to 5, and secondary suppression in the groups adding up to a published total (a year and
 -- organisation's variations with their `all`; providers or commissioners with England).
 -- Coding variation is never part of the EBI count. No patient-level field.
+{{ config(enabled=rfd_back_enabled('published')) }}
+
 with
 
 numbered_cells as (

@@ -12,7 +12,7 @@
 -- spells spread over the strata, to within a step, never how many there are: no published
 -- figure pins a count to fewer values than the base. Rates to one decimal place. No
 -- patient-level field.
-{{ config(enabled=var('population_source_supplied')) }}
+{{ config(enabled=rfd_back_enabled('published', needs_population=true)) }}
 
 with
 

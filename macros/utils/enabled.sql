@@ -1,0 +1,14 @@
+{#- Whether a model, analysis or test of one part of the project is built, by the vars a host
+    project sets to leave out what it does not want (docs/use_as_a_package.md):
+      - `reporting`: the exact counts (models/reporting/exact), unless
+        rfd_back_reporting_models is false;
+      - `published`: the disclosure-controlled rpt_ tables (models/reporting/published) and
+        what reads them, unless either var is false (they read the exact counts).
+    `needs_population` adds population_source_supplied: the rates need a population. -#}
+{% macro rfd_back_enabled(part, needs_population=false) %}
+    {%- set enabled = {
+        'reporting': var('rfd_back_reporting_models'),
+        'published': var('rfd_back_reporting_models') and var('rfd_back_published_marts'),
+    }[part] -%}
+    {{ return(enabled and (var('population_source_supplied') or not needs_population)) }}
+{% endmacro %}
