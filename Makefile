@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SYNAPSE_VENV := .venv-synapse
+OLDEST_DBT_VENV := .venv-dbt-oldest
 
 # dbt has no network here or in most NHS environments: never try to send usage statistics.
 export DO_NOT_TRACK := 1
@@ -60,7 +61,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PIP_INSTALL) -e .
 	touch $@
 
-$(BIN)/.installed-test: $(BIN)/.installed $(SYNAPSE_VENV)/.installed
+$(BIN)/.installed-test: $(BIN)/.installed $(SYNAPSE_VENV)/.installed $(OLDEST_DBT_VENV)/.installed
 	$(PIP_INSTALL) -e '.[dev,postgres,spark,warehouses,report]'
 	touch $@
 
@@ -74,6 +75,14 @@ $(SYNAPSE_VENV)/.installed: constraints-synapse.txt
 	$(PYTHON) -m venv $(SYNAPSE_VENV)
 	$(SYNAPSE_VENV)/bin/pip install --quiet --disable-pip-version-check \
 		-c constraints-synapse.txt dbt-core dbt-synapse
+	touch $@
+
+# The oldest dbt-core the package supports (require-dbt-version), with dbt-duckdb and
+# dbt-postgres: the integration tests build the host project (integration_tests/) with it.
+$(OLDEST_DBT_VENV)/.installed: constraints-dbt-oldest.txt
+	$(PYTHON) -m venv $(OLDEST_DBT_VENV)
+	$(OLDEST_DBT_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		-c constraints-dbt-oldest.txt dbt-core dbt-duckdb dbt-postgres
 	touch $@
 
 demo-data: $(DEMO_DIR)/apcs.csv
@@ -131,4 +140,5 @@ bench-54m: install
 		--out benchmarks/results_54m.md
 
 clean:
-	rm -rf target logs $(DEMO_DIR)
+	rm -rf target logs $(DEMO_DIR) integration_tests/target integration_tests/logs \
+		integration_tests/dbt_packages

@@ -48,7 +48,8 @@
     {%- endfor -%}
     {%- set profiled = [] -%}
     {%- for name, column in source_node.columns.items() -%}
-        {%- set meta = column.meta or {} -%}
+        {#- config.meta: dbt 1.10 leaves a source column's `meta` empty and keeps it there. -#}
+        {%- set meta = (column.config or {}).get('meta') or column.meta or {} -%}
         {%- set read_as = meta.get('read_as') -%}
         {%- set leading_zero = meta.get('leading_zero', false) -%}
         {%- set stored = types.get(name | lower, '') -%}

@@ -31,7 +31,7 @@
             {%- do problems.append(
                 'source ' ~ source_node.source_name ~ '.' ~ source_node.name ~ ': table '
                 ~ where ~ ' does not exist (named by the vars '
-                ~ source_node.meta.get('named_by_vars', []) | join(', ') ~ ')'
+                ~ source_node.config.meta.get('named_by_vars', []) | join(', ') ~ ')'
             ) -%}
         {%- else -%}
             {%- set present = [] -%}
