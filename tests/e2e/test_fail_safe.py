@@ -5,7 +5,9 @@ nothing written, and no name or path the analyst supplies is ever run as SQL.
   stops the run with what to do, and every table of the last good build stays as it was;
 - a var naming a relation with a quote in it stops the run, and the SQL after the quote is
   never run;
-- an extract directory whose name holds a quote, or SQL, is read as the path it is.
+- an extract directory whose name holds a quote, or SQL, is read as the path it is;
+- with no extract directory set, tables already loaded into the database are read as they
+  stand, and the run says so.
 """
 
 from __future__ import annotations
@@ -118,3 +120,31 @@ def test_extract_directory_with_a_quote_is_read_as_its_path(
     assert project.query("select count(*) from main.fct_rfd_back_spells") == [(SPELLS,)]
     for place in (tmp_path, PROJECT_DIR, project.work_dir):
         assert not (place / "injected.csv").exists(), "the directory's name ran as SQL"
+
+
+def test_tables_already_in_the_database_are_read_when_no_extract_directory_is_set(
+    extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The extract loaded into the database file by the analyst's own tool, and APCS_DATA_DIR
+    unset: the tables are read where they stand (nothing is registered over them), and the
+    fact is the one a build from the files gives."""
+    fact = "select * exclude (flagged_in_invocation) from main.fct_rfd_back_spells order by 1"
+    from_files = DbtProject(work_dir=tmp_path / "files", data_dir=extract)
+    assert from_files.invoke("build", monkeypatch=monkeypatch).success
+    loaded = DbtProject(work_dir=tmp_path / "loaded", data_dir=None)
+    loaded.work_dir.mkdir()
+    with duckdb.connect(str(loaded.database_path)) as con:
+        con.execute("create schema apcs_extract")
+        for table in ("apcs", "apcs_der", "commissioner_population"):
+            con.execute(
+                f"create table apcs_extract.{table} as select * from "
+                f"read_csv('{extract / table}.csv', all_varchar = true)"
+            )
+    assert loaded.invoke("build", monkeypatch=monkeypatch).success
+    assert "reading them as they stand" in (loaded.work_dir / "logs" / "dbt.log").read_text()
+    assert loaded.query(fact) == from_files.query(fact)
+    kinds = loaded.query(
+        "select distinct table_type from information_schema.tables"
+        " where table_schema = 'apcs_extract'"
+    )
+    assert kinds == [("BASE TABLE",)], "a view was registered over the loaded tables"

@@ -19,14 +19,18 @@ class DbtProject:
     """One isolated copy of the project's outputs: its own DuckDB file and target path."""
 
     work_dir: Path
-    data_dir: Path
+    # The extract directory (APCS_DATA_DIR); None leaves APCS_DATA_DIR unset.
+    data_dir: Path | None
 
     @property
     def database_path(self) -> Path:
         return self.work_dir / "rfd_back.duckdb"
 
     def invoke(self, *args: str, monkeypatch: pytest.MonkeyPatch) -> dbtRunnerResult:
-        monkeypatch.setenv("APCS_DATA_DIR", str(self.data_dir))
+        if self.data_dir is None:
+            monkeypatch.delenv("APCS_DATA_DIR", raising=False)
+        else:
+            monkeypatch.setenv("APCS_DATA_DIR", str(self.data_dir))
         monkeypatch.setenv("DBT_DUCKDB_PATH", str(self.database_path))
         monkeypatch.setenv("DUCKDB_TEMP_DIRECTORY", str(self.work_dir / "spill"))
         monkeypatch.setenv("DO_NOT_TRACK", "1")
