@@ -67,13 +67,16 @@ def host_arguments(work_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def build_host(work_dir: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> None:
+def build_host(
+    work_dir: Path, monkeypatch: pytest.MonkeyPatch, target: str, refresh: bool = False
+) -> None:
     """`dbt deps`, `dbt seed` (the host's tables, which the package checks before anything
-    runs) and `dbt build` of the host project, in this process with the pinned dbt."""
+    runs) and `dbt build` of the host project, in this process with the pinned dbt; with
+    `refresh`, `dbt build` again: the monthly refresh, from a host."""
     monkeypatch.setenv("DBT_TARGET", target)
     monkeypatch.setenv("DBT_DUCKDB_PATH", str(work_dir / "host.duckdb"))
     monkeypatch.delenv("APCS_DATA_DIR", raising=False)
-    for command in (["deps"], ["seed"], ["build"]):
+    for command in [["deps"], ["seed"], ["build"]] + [["build"]] * refresh:
         arguments = (
             ["--project-dir", str(HOST_DIR)] if command == ["deps"] else host_arguments(work_dir)
         )
@@ -112,7 +115,7 @@ def duckdb_host(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work_dir = tmp_path_factory.mktemp("host_duckdb")
     monkeypatch = pytest.MonkeyPatch()
     try:
-        build_host(work_dir, monkeypatch, "duckdb")
+        build_host(work_dir, monkeypatch, "duckdb", refresh=True)
     finally:
         monkeypatch.undo()
     return work_dir
@@ -165,35 +168,59 @@ def test_duckdb_host_builds_the_package_spell_for_spell(duckdb_host: Path, stand
     assert {"analytics_sus", HOST_SCHEMA} <= schemas
 
 
+def failed_host_build(
+    duckdb_host: Path, work_dir: Path, monkeypatch: pytest.MonkeyPatch, variables: str
+) -> str:
+    """`dbt build` of the host on a copy of its built database, with `variables`, which must
+    fail: its message."""
+    database = work_dir / "host.duckdb"
+    monkeypatch.setenv("DBT_TARGET", "duckdb")
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
+    monkeypatch.delenv("APCS_DATA_DIR", raising=False)
+    try:
+        result = dbtRunner().invoke(["build", *host_arguments(work_dir), "--vars", variables])
+    finally:
+        release_duckdb_database()
+    assert not result.success
+    return str(result.exception)
+
+
+def copy_of_host_database(duckdb_host: Path, work_dir: Path) -> Path:
+    database = work_dir / "host.duckdb"
+    shutil.copy(duckdb_host / "host.duckdb", database)
+    return database
+
+
 def test_host_sees_a_code_stored_as_a_number_named_in_its_own_terms(
     duckdb_host: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """A host table whose code column is a number stops the run before any model, naming the
     host's table and column and pointing at the package's README."""
-    database = tmp_path / "host.duckdb"
-    shutil.copy(duckdb_host / "host.duckdb", database)
-    with duckdb.connect(str(database)) as con:
+    with duckdb.connect(str(copy_of_host_database(duckdb_host, tmp_path))) as con:
         con.execute(
             "create table analytics_sus.sus_apcs_typed as select * replace"
             " (cast(Administrative_Category as integer) as Administrative_Category)"
             " from analytics_sus.sus_apcs_spells"
         )
-    monkeypatch.setenv("DBT_TARGET", "duckdb")
-    monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
-    monkeypatch.delenv("APCS_DATA_DIR", raising=False)
-    try:
-        result = dbtRunner().invoke(
-            ["build", *host_arguments(tmp_path), "--vars", "{apcs_spells_table: sus_apcs_typed}"]
-        )
-    finally:
-        release_duckdb_database()
-    assert not result.success
-    message = str(result.exception)
+    message = failed_host_build(
+        duckdb_host, tmp_path, monkeypatch, "{apcs_spells_table: sus_apcs_typed}"
+    )
     assert (
         "table analytics_sus.sus_apcs_typed: column Administrative_Category is stored as integer"
         in message
     )
     assert "the rfd_back package's README" in message
+
+
+def test_host_missing_table_is_named_with_the_var_that_names_it(
+    duckdb_host: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    copy_of_host_database(duckdb_host, tmp_path)
+    message = failed_host_build(
+        duckdb_host, tmp_path, monkeypatch, "{apcs_derived_table: sus_apcs_der_2526}"
+    )
+    assert "analytics_sus.sus_apcs_der_2526 does not exist" in message
+    assert "apcs_source_schema, apcs_derived_table" in message
 
 
 def test_host_leaves_out_the_marts_it_does_not_want(
