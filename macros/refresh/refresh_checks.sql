@@ -106,7 +106,8 @@
                 else models | join('') -%}
             {{ log(
                 'Data tests checked the refreshed months (from ' ~ window_start ~ ') of ' ~ named
-                ~ '; run `dbt test` (or make check) for every month.', info=true
+                ~ '; run ' ~ ('`dbt test` (or make check)' if rfd_back_is_root_project()
+                else '`dbt test --select package:rfd_back`') ~ ' for every month.', info=true
             ) }}
         {%- endif -%}
     {%- endif -%}

@@ -16,7 +16,7 @@
     patient-level is written to the log. One query per table. Runs on every engine.
 -#}
 {% macro check_source_values() %}
-    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] or not rfd_back_nodes_selected() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}
@@ -113,9 +113,10 @@
     {{ return(problems) }}
 {% endmacro %}
 
-{#- How to mend a code column held as a number: in the file (DuckDB), or in the table. -#}
+{#- How to mend a code column held as a number: in the file (DuckDB, its files registered), or
+    in the table. -#}
 {% macro code_stored_as_number_fix() %}
-    {%- if target.type == 'duckdb' -%}
+    {%- if target.type == 'duckdb' and rfd_back_registers_extract_files() -%}
         {{ return(
             'Write the column as text, read from the source as text: pandas `read_csv(..., dtype=str)`'
             ~ ' or `read_sql` (a text column stays text), Spark without `inferSchema` or with'

@@ -7,7 +7,7 @@
     reads the tables.
 -#}
 {% macro check_sources() %}
-    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] or not rfd_back_nodes_selected() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}
@@ -25,7 +25,7 @@
             {{ log(
                 'No population table (' ~ source_file_description(source_node) ~ '): '
                 ~ 'rpt_rfd_back_rates is empty. To publish rates, supply '
-                ~ source_node.identifier ~ ' (README: Rates).', info=true
+                ~ source_node.identifier ~ ' (' ~ rfd_back_readme('Rates') ~ ').', info=true
             ) }}
         {%- elif relation is none -%}
             {%- do problems.append(

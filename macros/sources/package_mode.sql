@@ -35,3 +35,44 @@
 {% macro rfd_back_readme(section) %}
     {{ return(('README: ' if rfd_back_is_root_project() else 'the rfd_back package\'s README: ') ~ section) }}
 {% endmacro %}
+
+{#- True when this run selects a node of the package, or the project runs on its own. From a
+    host, a run of the host's other models only (`dbt run --select my_model`) does not check,
+    or read, the APCS tables. -#}
+{% macro rfd_back_nodes_selected() %}
+    {%- if rfd_back_is_root_project() -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- for unique_id in selected_resources if unique_id.split('.')[1] == 'rfd_back' -%}
+        {{ return(true) }}
+    {%- endfor -%}
+    {{ return(false) }}
+{% endmacro %}
+
+{#- From a host project: stops the run when a node of the package would read one of the host's
+    nodes or sources in place of its own. dbt looks up a name in the root project first, so a
+    host's model `stg_apcs__spells`, seed `admission_method` or source `apcs.apcs` would be read
+    by the package's models and tests, and change the answer unseen. The host renames its
+    node, or sets dbt's flag require_ref_searches_node_package_before_root (dbt 1.11), which
+    makes a package look in itself first. -#}
+{% macro check_package_reads_only_itself() %}
+    {%- if rfd_back_is_root_project() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set taken = [] -%}
+    {%- for node in graph.nodes.values() if node.package_name == 'rfd_back' -%}
+        {%- for parent in node.depends_on.nodes if parent.split('.')[1] != 'rfd_back' -%}
+            {%- do taken.append(node.resource_type ~ ' ' ~ node.name ~ ' would read ' ~ parent) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if taken -%}
+        {{ exceptions.raise_compiler_error(
+            'Your project has a model, seed or source of the same name as one of the rfd_back'
+            ~ ' package\'s, and dbt gives the package yours in its place: '
+            ~ taken[:5] | join('; ') ~ (' (and ' ~ (taken | length - 5) ~ ' more)' if taken | length > 5 else '')
+            ~ '. Set `require_ref_searches_node_package_before_root: true` under `flags:` in your'
+            ~ ' dbt_project.yml (dbt 1.11 and later), or rename yours. Nothing was run.'
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}

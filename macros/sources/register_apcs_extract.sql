@@ -18,9 +18,11 @@
     already in the database and APCS_DATA_DIR is unset (rfd_back_registers_extract_files).
 -#}
 {% macro register_apcs_extract() %}
-    {%- if execute -%}
-        {{ check_relation_names() }}
+    {%- if not execute or not rfd_back_nodes_selected() -%}
+        {{ return('select 1 as apcs_extract_not_needed') }}
     {%- endif -%}
+    {{ check_package_reads_only_itself() }}
+    {{ check_relation_names() }}
     {{ return(adapter.dispatch('register_apcs_extract', 'rfd_back')()) }}
 {% endmacro %}
 

@@ -223,6 +223,74 @@ def test_host_missing_table_is_named_with_the_var_that_names_it(
     assert "apcs_source_schema, apcs_derived_table" in message
 
 
+def test_host_run_of_its_own_models_neither_checks_nor_reads_the_apcs_tables(
+    duckdb_host: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A host run that selects none of the package's nodes runs with the APCS vars pointing
+    nowhere: the package's checks are for runs of its own nodes."""
+    copy_of_host_database(duckdb_host, tmp_path)
+    monkeypatch.setenv("DBT_TARGET", "duckdb")
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(tmp_path / "host.duckdb"))
+    try:
+        result = dbtRunner().invoke(
+            ["run", *host_arguments(tmp_path), "--select", "host_flagged_spells_by_provider",
+             "--vars", "{apcs_source_schema: nowhere}"]
+        )  # fmt: skip
+    finally:
+        release_duckdb_database()
+    assert result.success, result.exception
+
+
+def host_with_a_model_named_as_the_packages(tmp_path: Path, flags: str = "") -> Path:
+    """A copy of the host project (the package by its absolute path) with a model of its own
+    named `stg_apcs__spells`, as the package's staging model is, and `flags` appended to its
+    dbt_project.yml."""
+    host = tmp_path / "host_project"
+    shutil.copytree(HOST_DIR, host, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (host / "packages.yml").write_text(f"packages:\n  - local: {PROJECT_DIR}\n")
+    (host / "models" / "stg_apcs__spells.sql").write_text(
+        "select * from {{ ref('sus_apcs_spells') }} where Der_Provider_Code = 'RJE'\n"
+    )
+    with (host / "dbt_project.yml").open("a") as project:
+        project.write(flags)
+    return host
+
+
+@pytest.mark.parametrize("flag_set", [False, True], ids=["clash", "flag_set"])
+def test_host_node_of_a_package_nodes_name_stops_the_run_unless_dbt_looks_in_the_package(
+    flag_set: bool, duckdb_host: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """dbt gives a package the root project's node of a name first: the package's models would
+    read the host's `stg_apcs__spells` (one provider's spells) and flag those alone, green. The
+    run stops, saying what to do; with the flag that makes dbt look in the package first, the
+    package reads its own and the fact is whole."""
+    flags = "\nflags:\n  require_ref_searches_node_package_before_root: true\n"
+    host = host_with_a_model_named_as_the_packages(tmp_path, flags if flag_set else "")
+    database = copy_of_host_database(duckdb_host, tmp_path)
+    monkeypatch.setenv("DBT_TARGET", "duckdb")
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
+    arguments = ["--project-dir", str(host), "--profiles-dir", str(host)]
+    assert dbtRunner().invoke(["deps", "--project-dir", str(host)]).success
+    try:
+        result = dbtRunner().invoke(
+            ["build", *arguments, "--full-refresh", "--select", "+fct_rfd_back_spells",
+             "--exclude-resource-type", "unit_test"]
+        )  # fmt: skip
+    finally:
+        release_duckdb_database()
+    if flag_set:
+        assert result.success, result.exception
+        spells = query_duckdb(database, f"select count(*) from {HOST_SCHEMA}.fct_rfd_back_spells")
+        assert spells == query_duckdb(
+            database, "select count(*) from analytics_sus.sus_apcs_spells"
+        )
+    else:
+        assert not result.success
+        message = str(result.exception)
+        assert "would read model.rfd_back_integration_tests.stg_apcs__spells" in message
+        assert "require_ref_searches_node_package_before_root: true" in message
+
+
 def test_host_leaves_out_the_marts_it_does_not_want(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -248,6 +316,12 @@ def test_host_leaves_out_the_marts_it_does_not_want(
     without_reporting = models("{rfd_back_reporting_models: false}")
     assert not [name for name in without_reporting if name.startswith(("rpt_", "int_rfd_back__"))]
     assert {"fct_rfd_back_spells", "int_apcs__data_quality_issues"} <= without_reporting
+    # A var written as text would be true, and build what the host left out: it stops.
+    quoted = dbtRunner().invoke(
+        ["parse", *host_arguments(tmp_path), "--vars", '{rfd_back_published_marts: "false"}']
+    )
+    assert not quoted.success
+    assert "rfd_back_published_marts must be true or false" in str(quoted.exception)
 
 
 @pytest.mark.postgres
