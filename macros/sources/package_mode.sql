@@ -12,18 +12,20 @@
 
 {#- True when `on-run-start` registers the extract's files as views (DuckDB): only when this is
     the root project, and then when APCS_DATA_DIR names the extract directory, or when it is
-    unset and the source tables are not already in the database (the bundled demo). A host
-    project's tables, or tables already loaded into the database file, are read as they
-    stand. -#}
+    unset and the source tables are not already loaded into the database as tables (the
+    bundled demo then). A host project's tables, or tables loaded into the database file by
+    the analyst's own tool, are read as they stand. -#}
 {% macro rfd_back_registers_extract_files() %}
     {%- if not rfd_back_is_root_project() -%}
         {{ return(false) }}
     {%- elif env_var('APCS_DATA_DIR', '') != '' -%}
         {{ return(true) }}
     {%- endif -%}
+    {#- A view there is this project's registration of earlier files: the demo is registered
+        again. Only tables count as loaded. -#}
     {%- set schema = var('apcs_source_schema') -%}
     {%- for table in [var('apcs_spells_table'), var('apcs_derived_table')] -%}
-        {%- if extract_relation_type(schema, table) is none -%}
+        {%- if extract_relation_type(schema, table) != 'BASE TABLE' -%}
             {{ return(true) }}
         {%- endif -%}
     {%- endfor -%}

@@ -148,3 +148,5 @@ def test_tables_already_in_the_database_are_read_when_no_extract_directory_is_se
         " where table_schema = 'apcs_extract'"
     )
     assert kinds == [("BASE TABLE",)], "a view was registered over the loaded tables"
+    [(location,)] = loaded.query("select extract_location from main.rpt_rfd_back_build_information")
+    assert "apcs_extract" in location and "extract directory" not in location, location

@@ -159,13 +159,12 @@ def test_duckdb_host_builds_the_package_spell_for_spell(duckdb_host: Path, stand
         assert query_duckdb(database, f"select count(*) from {HOST_SCHEMA}.{table}")[0][0] > 0, (
             table
         )
-    schemas = {
-        row[0]
-        for row in query_duckdb(database, "select schema_name from information_schema.schemata")
-    }
-    # The host's tables were read where they stand: no schema of registered extract files.
-    assert "apcs_extract" not in schemas
-    assert {"analytics_sus", HOST_SCHEMA} <= schemas
+    # The published build information names the host's tables, which were read as they
+    # stand (a registration of files would have stopped at them), not an extract directory.
+    [(location,)] = query_duckdb(
+        database, f"select extract_location from {HOST_SCHEMA}.rpt_rfd_back_build_information"
+    )
+    assert "analytics_sus" in location and "sus_apcs_spells_derived" in location, location
 
 
 def failed_host_build(
@@ -297,6 +296,7 @@ def test_host_leaves_out_the_marts_it_does_not_want(
     """The vars rfd_back_published_marts and rfd_back_reporting_models leave out the marts,
     and every reporting model, with what reads them; the fact and data quality remain."""
     monkeypatch.setenv("DBT_DUCKDB_PATH", str(tmp_path / "host.duckdb"))
+    assert dbtRunner().invoke(["deps", "--project-dir", str(HOST_DIR)]).success
 
     def models(variables: str) -> set[str]:
         result = dbtRunner().invoke(

@@ -6,10 +6,12 @@
 
 {%- set apcs_source = source('apcs', 'apcs') | string %}
 {%- set derived_source = source('apcs', 'apcs_der') | string %}
-{#- On DuckDB the extract directory's own name, not its path: a path may name a person. A
-    Windows path (`C:\Users\...`) is cut at its backslashes too. -#}
+{#- On DuckDB, where the extract's files were registered, the extract directory's own name, not
+    its path: a path may name a person. A Windows path (`C:\Users\...`) is cut at its
+    backslashes too. Tables read as they stand (a warehouse, a host project's) by their names. -#}
+{%- set reads_files = execute and target.type == 'duckdb' and rfd_back_registers_extract_files() %}
 {%- set extract_location = (
-    'extract directory ' ~ apcs_data_dir().replace('\\', '/').split('/') | last if target.type == 'duckdb'
+    'extract directory ' ~ apcs_data_dir().replace('\\', '/').split('/') | last if reads_files
     else apcs_source ~ ', ' ~ derived_source
 ) %}
 
