@@ -167,11 +167,9 @@ def test_duckdb_host_builds_the_package_spell_for_spell(duckdb_host: Path, stand
     assert "analytics_sus" in location and "sus_apcs_spells_derived" in location, location
 
 
-def failed_host_build(
-    duckdb_host: Path, work_dir: Path, monkeypatch: pytest.MonkeyPatch, variables: str
-) -> str:
-    """`dbt build` of the host on a copy of its built database, with `variables`, which must
-    fail: its message."""
+def failed_host_build(work_dir: Path, monkeypatch: pytest.MonkeyPatch, variables: str) -> str:
+    """`dbt build` of the host on the copy of its built database in `work_dir`, with
+    `variables`, which must fail: its message."""
     database = work_dir / "host.duckdb"
     monkeypatch.setenv("DBT_TARGET", "duckdb")
     monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
@@ -201,9 +199,7 @@ def test_host_sees_a_code_stored_as_a_number_named_in_its_own_terms(
             " (cast(Administrative_Category as integer) as Administrative_Category)"
             " from analytics_sus.sus_apcs_spells"
         )
-    message = failed_host_build(
-        duckdb_host, tmp_path, monkeypatch, "{apcs_spells_table: sus_apcs_typed}"
-    )
+    message = failed_host_build(tmp_path, monkeypatch, "{apcs_spells_table: sus_apcs_typed}")
     assert (
         "table analytics_sus.sus_apcs_typed: column Administrative_Category is stored as integer"
         in message
@@ -215,9 +211,7 @@ def test_host_missing_table_is_named_with_the_var_that_names_it(
     duckdb_host: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     copy_of_host_database(duckdb_host, tmp_path)
-    message = failed_host_build(
-        duckdb_host, tmp_path, monkeypatch, "{apcs_derived_table: sus_apcs_der_2526}"
-    )
+    message = failed_host_build(tmp_path, monkeypatch, "{apcs_derived_table: sus_apcs_der_2526}")
     assert "analytics_sus.sus_apcs_der_2526 does not exist" in message
     assert "apcs_source_schema, apcs_derived_table" in message
 
