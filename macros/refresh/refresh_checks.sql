@@ -33,13 +33,8 @@
     (or `dbt run`, which runs no test) without --full-refresh and without the var
     `rfd_back_check_every_month`. -#}
 {% macro rfd_back_checks_refreshed_months_only() %}
-    {%- set every_month = var('rfd_back_check_every_month') -%}
-    {%- if every_month is not boolean -%}
-        {{ exceptions.raise_compiler_error(
-            'rfd_back_check_every_month must be true or false; got ' ~ every_month
-        ) }}
-    {%- endif -%}
-    {{ return(flags.WHICH in ['build', 'run'] and not flags.FULL_REFRESH and not every_month) }}
+    {{ return(flags.WHICH in ['build', 'run'] and not flags.FULL_REFRESH
+        and not rfd_back_boolean_var('rfd_back_check_every_month')) }}
 {% endmacro %}
 
 {#- The first month, as `YYYYMM`, of the months the data tests of this run check; none when

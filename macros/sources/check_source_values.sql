@@ -16,7 +16,7 @@
     patient-level is written to the log. One query per table. Runs on every engine.
 -#}
 {% macro check_source_values() %}
-    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] or not rfd_back_nodes_selected() -%}
+    {%- if not rfd_back_checks_source_tables() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}

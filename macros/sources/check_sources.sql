@@ -7,7 +7,7 @@
     reads the tables.
 -#}
 {% macro check_sources() %}
-    {%- if not execute or flags.WHICH not in ['build', 'run', 'test'] or not rfd_back_nodes_selected() -%}
+    {%- if not rfd_back_checks_source_tables() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}

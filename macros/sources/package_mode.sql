@@ -78,3 +78,10 @@
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
+
+{#- True when this run's source checks (check_sources, check_source_values) read the source
+    tables: a `build`, `run` or `test`, once it executes, that selects a node of the package.
+    Nothing else reads the tables. -#}
+{% macro rfd_back_checks_source_tables() %}
+    {{ return(execute and flags.WHICH in ['build', 'run', 'test'] and rfd_back_nodes_selected()) }}
+{% endmacro %}

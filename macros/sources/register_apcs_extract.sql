@@ -33,9 +33,7 @@
 {#- Every statement runs here, while the hook is rendered: a failure stops the run before any
     model. -#}
 {% macro duckdb__register_apcs_extract() %}
-    {%- if not execute -%}
-        {{ return('') }}
-    {%- elif not rfd_back_registers_extract_files() -%}
+    {%- if not rfd_back_registers_extract_files() -%}
         {%- if rfd_back_is_root_project() -%}
             {{ log(
                 'APCS_DATA_DIR is not set and the tables ' ~ var('apcs_source_schema') ~ '.'

@@ -6,18 +6,23 @@
         what reads them, unless either var is false (they read the exact counts).
     `needs_population` adds population_source_supplied: the rates need a population. -#}
 {% macro rfd_back_enabled(part, needs_population=false) %}
-    {#- A var given as text ("false") would be true: it must be a boolean. -#}
-    {%- for name in ['rfd_back_reporting_models', 'rfd_back_published_marts', 'population_source_supplied'] -%}
-        {%- if var(name) is not boolean -%}
-            {{ exceptions.raise_compiler_error(
-                'The var ' ~ name ~ ' must be true or false, written without quotes; it is '
-                ~ var(name) | tojson ~ '.'
-            ) }}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set reporting = rfd_back_boolean_var('rfd_back_reporting_models') -%}
     {%- set enabled = {
-        'reporting': var('rfd_back_reporting_models'),
-        'published': var('rfd_back_reporting_models') and var('rfd_back_published_marts'),
+        'reporting': reporting,
+        'published': reporting and rfd_back_boolean_var('rfd_back_published_marts'),
     }[part] -%}
-    {{ return(enabled and (var('population_source_supplied') or not needs_population)) }}
+    {{ return(enabled and (rfd_back_boolean_var('population_source_supplied') or not needs_population)) }}
+{% endmacro %}
+
+{#- The value of a var that must be true or false. A var given as text (`"false"`) would be
+    true where it is tested: it stops the run, naming the var. -#}
+{% macro rfd_back_boolean_var(name) %}
+    {%- set value = var(name) -%}
+    {%- if value is not boolean -%}
+        {{ exceptions.raise_compiler_error(
+            'The var ' ~ name ~ ' must be true or false, written without quotes; it is '
+            ~ value | tojson ~ '.'
+        ) }}
+    {%- endif -%}
+    {{ return(value) }}
 {% endmacro %}
