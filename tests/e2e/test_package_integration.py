@@ -22,7 +22,7 @@ import duckdb
 import psycopg2
 import pytest
 import yaml
-from dbt.cli.main import dbtRunner
+from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from support.postgres_server import postgres_server
 from support.project import PROJECT_DIR, DbtProject, release_duckdb_database
@@ -67,23 +67,31 @@ def host_arguments(work_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def invoke_host(
+    arguments: list[str], database: Path, monkeypatch: pytest.MonkeyPatch, target: str = "duckdb"
+) -> dbtRunnerResult:
+    """One dbt command of a host project, in this process with the pinned dbt, on `target`
+    (on DuckDB the database file `database`), with no extract directory set."""
+    monkeypatch.setenv("DBT_TARGET", target)
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
+    monkeypatch.delenv("APCS_DATA_DIR", raising=False)
+    try:
+        return dbtRunner().invoke(arguments)
+    finally:
+        release_duckdb_database()
+
+
 def build_host(
     work_dir: Path, monkeypatch: pytest.MonkeyPatch, target: str, refresh: bool = False
 ) -> None:
     """`dbt deps`, `dbt seed` (the host's tables, which the package checks before anything
     runs) and `dbt build` of the host project, in this process with the pinned dbt; with
     `refresh`, `dbt build` again: the monthly refresh, from a host."""
-    monkeypatch.setenv("DBT_TARGET", target)
-    monkeypatch.setenv("DBT_DUCKDB_PATH", str(work_dir / "host.duckdb"))
-    monkeypatch.delenv("APCS_DATA_DIR", raising=False)
     for command in [["deps"], ["seed"], ["build"]] + [["build"]] * refresh:
         arguments = (
             ["--project-dir", str(HOST_DIR)] if command == ["deps"] else host_arguments(work_dir)
         )
-        try:
-            result = dbtRunner().invoke([*command, *arguments])
-        finally:
-            release_duckdb_database()
+        result = invoke_host([*command, *arguments], work_dir / "host.duckdb", monkeypatch, target)
         assert result.success, f"host `dbt {command[0]}` on {target}: {result.exception}"
 
 
@@ -170,14 +178,11 @@ def test_duckdb_host_builds_the_package_spell_for_spell(duckdb_host: Path, stand
 def failed_host_build(work_dir: Path, monkeypatch: pytest.MonkeyPatch, variables: str) -> str:
     """`dbt build` of the host on the copy of its built database in `work_dir`, with
     `variables`, which must fail: its message."""
-    database = work_dir / "host.duckdb"
-    monkeypatch.setenv("DBT_TARGET", "duckdb")
-    monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
-    monkeypatch.delenv("APCS_DATA_DIR", raising=False)
-    try:
-        result = dbtRunner().invoke(["build", *host_arguments(work_dir), "--vars", variables])
-    finally:
-        release_duckdb_database()
+    result = invoke_host(
+        ["build", *host_arguments(work_dir), "--vars", variables],
+        work_dir / "host.duckdb",
+        monkeypatch,
+    )
     assert not result.success
     return str(result.exception)
 
@@ -221,16 +226,12 @@ def test_host_run_of_its_own_models_neither_checks_nor_reads_the_apcs_tables(
 ):
     """A host run that selects none of the package's nodes runs with the APCS vars pointing
     nowhere: the package's checks are for runs of its own nodes."""
-    copy_of_host_database(duckdb_host, tmp_path)
-    monkeypatch.setenv("DBT_TARGET", "duckdb")
-    monkeypatch.setenv("DBT_DUCKDB_PATH", str(tmp_path / "host.duckdb"))
-    try:
-        result = dbtRunner().invoke(
-            ["run", *host_arguments(tmp_path), "--select", "host_flagged_spells_by_provider",
-             "--vars", "{apcs_source_schema: nowhere}"]
-        )  # fmt: skip
-    finally:
-        release_duckdb_database()
+    result = invoke_host(
+        ["run", *host_arguments(tmp_path), "--select", "host_flagged_spells_by_provider",
+         "--vars", "{apcs_source_schema: nowhere}"],
+        copy_of_host_database(duckdb_host, tmp_path),
+        monkeypatch,
+    )  # fmt: skip
     assert result.success, result.exception
 
 
@@ -260,17 +261,13 @@ def test_host_node_of_a_package_nodes_name_stops_the_run_unless_dbt_looks_in_the
     flags = "\nflags:\n  require_ref_searches_node_package_before_root: true\n"
     host = host_with_a_model_named_as_the_packages(tmp_path, flags if flag_set else "")
     database = copy_of_host_database(duckdb_host, tmp_path)
-    monkeypatch.setenv("DBT_TARGET", "duckdb")
-    monkeypatch.setenv("DBT_DUCKDB_PATH", str(database))
-    arguments = ["--project-dir", str(host), "--profiles-dir", str(host)]
-    assert dbtRunner().invoke(["deps", "--project-dir", str(host)]).success
-    try:
-        result = dbtRunner().invoke(
-            ["build", *arguments, "--full-refresh", "--select", "+fct_rfd_back_spells",
-             "--exclude-resource-type", "unit_test"]
-        )  # fmt: skip
-    finally:
-        release_duckdb_database()
+    assert invoke_host(["deps", "--project-dir", str(host)], database, monkeypatch).success
+    result = invoke_host(
+        ["build", "--project-dir", str(host), "--profiles-dir", str(host), "--full-refresh",
+         "--select", "+fct_rfd_back_spells", "--exclude-resource-type", "unit_test"],
+        database,
+        monkeypatch,
+    )  # fmt: skip
     if flag_set:
         assert result.success, result.exception
         spells = query_duckdb(database, f"select count(*) from {HOST_SCHEMA}.fct_rfd_back_spells")
