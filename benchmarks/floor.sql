@@ -4,6 +4,7 @@
 -- on the same files; it is the best a single query can do, not part of the product.
 select
     apcs.apcs_ident,
+    apcs.der_pseudo_nhs_number as pseudo_nhs_number,
     apcs.admission_date,
     apcs.discharge_date,
     apcs.der_financial_year as financial_year,

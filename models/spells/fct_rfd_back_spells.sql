@@ -54,6 +54,7 @@ spells_with_excluded_diagnosis as (
 criteria as (
     select
         spells.apcs_ident,
+        spells.pseudo_nhs_number,
         spells.admission_date,
         spells.discharge_date,
         spells.financial_year,
@@ -121,6 +122,7 @@ flagged as (
 final as (
     select
         flagged.apcs_ident,
+        flagged.pseudo_nhs_number,
         flagged.admission_date,
         flagged.discharge_date,
         flagged.financial_year,

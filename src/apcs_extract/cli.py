@@ -17,6 +17,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--spells", type=int, default=defaults.spells, help="number of spells")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
+    parser.add_argument(
+        "--financial-years",
+        type=int,
+        default=defaults.financial_years,
+        help=f"financial years the spells are spread over, from {defaults.first_financial_year}",
+    )
     parser.add_argument("--format", choices=FORMATS, default="csv", help="file format")
     parser.add_argument("--out", required=True, help="extract directory to write")
     parser.add_argument(
@@ -49,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     spec = ExtractSpec(
         spells=args.spells,
         seed=args.seed,
+        financial_years=args.financial_years,
         candidate_share=args.candidate_share,
         formatting_noise_share=args.formatting_noise_share,
         derived_only_rows=args.derived_only_rows,

@@ -117,6 +117,34 @@ class ExtractSpec:
     code_lists: str = "pooled"
 
 
+# Candidate spells' patients (Der_Pseudo_NHS_Number), so that repeat procedures occur as in
+# SUS: each candidate's patient is drawn from a pool of PATIENTS_PER_CANDIDATE patients for
+# every candidate expected in the whole extract (about a third of candidates are flagged, so
+# about 1 in 7 patients with a flagged spell has another, at any interval).
+# REPEATED_PATIENT_SHARE take the patient of the candidate before them (the same or the next
+# day: bilateral or staged levels), and UNKNOWN_PATIENT_SHARE have no pseudonymised number.
+# Background spells' numbers are drawn at random and almost never repeat. The numbers have a
+# generator of their own, so every other column is as it was.
+PATIENTS_PER_CANDIDATE = 0.5
+REPEATED_PATIENT_SHARE = 0.04
+UNKNOWN_PATIENT_SHARE = 0.01
+POOLED_PATIENT_BASE = 9_000_000_000
+
+
+def _candidate_patients(spec: ExtractSpec, first_ident: int, m: int) -> list[str | None]:
+    """The pseudonymised NHS numbers of a chunk's `m` candidate spells, in spell order."""
+    rng = np.random.default_rng([spec.seed, first_ident, 2])
+    pool = max(1, round(spec.spells * spec.candidate_share * PATIENTS_PER_CANDIDATE))
+    numbers = (POOLED_PATIENT_BASE + rng.integers(0, pool, m)).astype(object)
+    repeated = np.flatnonzero(rng.random(m) < REPEATED_PATIENT_SHARE)
+    repeated = repeated[repeated > 0]
+    numbers[repeated] = numbers[repeated - 1]
+    unknown = rng.random(m) < UNKNOWN_PATIENT_SHARE
+    return [
+        None if missing else str(number) for number, missing in zip(numbers, unknown, strict=True)
+    ]
+
+
 def _choice(rng: np.random.Generator, options, size: int) -> np.ndarray:
     return np.asarray(options, dtype=object)[rng.integers(0, len(options), size)]
 
@@ -463,7 +491,11 @@ def _generate_chunk(rng, spec: ExtractSpec, pools: _Pools, first_ident: int, n: 
     spells = pa.table(
         {
             "APCS_Ident": pa.array(ident, pa.int64()),
-            "Der_Pseudo_NHS_Number": pa.array(rng.integers(10**9, 10**10, n)).cast(pa.string()),
+            "Der_Pseudo_NHS_Number": _pseudo_nhs_numbers(
+                rng.integers(10**9, 10**10, n),
+                rows,
+                _candidate_patients(spec, first_ident, len(rows)),
+            ),
             "Admission_Date": pa.array(admission, pa.date32()),
             "Discharge_Date": pa.array(discharge, pa.date32()),
             "Der_Financial_Year": _PooledText(financial_year, month_pick).to_arrow(),
@@ -504,6 +536,16 @@ def _generate_chunk(rng, spec: ExtractSpec, pools: _Pools, first_ident: int, n: 
         )
         derived = pa.concat_tables([derived, second])
     return spells, derived
+
+
+def _pseudo_nhs_numbers(background: np.ndarray, rows: np.ndarray, candidates: list) -> pa.Array:
+    """Every spell's Der_Pseudo_NHS_Number: the random `background` numbers, with the candidate
+    spells' (`rows`) written over them."""
+    mask = np.zeros(len(background), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(
+        pa.array(background).cast(pa.string()), pa.array(mask), pa.array(candidates, pa.string())
+    )
 
 
 def _age_column(values, missing, rows, candidate_values, as_text: bool) -> pa.Array:

@@ -36,8 +36,8 @@ OLDEST_DBT = PROJECT_DIR / ".venv-dbt-oldest" / "bin" / "dbt"
 HOST_SCHEMA = "analytics_rfd_back"
 # Every column of the fact but the run that wrote it, in one order on every engine.
 FACT_COLUMNS = (
-    "apcs_ident, admission_date, discharge_date, financial_year, activity_month, provider_code,"
-    " provider_site_code, commissioner_code, rule_age, sex, admission_method,"
+    "apcs_ident, pseudo_nhs_number, admission_date, discharge_date, financial_year,"
+    " activity_month, provider_code, provider_site_code, commissioner_code, rule_age, sex, admission_method,"
     " administrative_category, patient_classification, has_derived_record,"
     " has_rfd_dominant_procedure, has_lumbar_site_code, has_back_pain_primary_diagnosis,"
     " is_age_in_range, is_non_emergency_admission, has_no_cancer_diagnosis,"
