@@ -10,10 +10,12 @@ OLDEST_DBT_VENV := .venv-dbt-oldest
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-# The bundled demo extract: deterministic, written by the generator in src/apcs_extract.
+# The bundled demo extract: deterministic, written by the generator in src/apcs_extract. Two
+# financial years, so that the first year's patients have their 12 months of follow-up.
 DEMO_DIR := data/demo
 DEMO_SPELLS ?= 50000
 DEMO_SEED ?= 20231201
+DEMO_FINANCIAL_YEARS ?= 2
 export APCS_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
 .PHONY: build refresh check test test-fast install install-test install-report demo-data lint \
@@ -88,7 +90,8 @@ $(OLDEST_DBT_VENV)/.installed: constraints-dbt-oldest.txt
 demo-data: $(DEMO_DIR)/apcs.csv
 
 $(DEMO_DIR)/apcs.csv: $(BIN)/.installed $(wildcard src/apcs_extract/*.py)
-	$(BIN)/apcs-extract --spells $(DEMO_SPELLS) --seed $(DEMO_SEED) --format csv --out $(DEMO_DIR)
+	$(BIN)/apcs-extract --spells $(DEMO_SPELLS) --seed $(DEMO_SEED) \
+		--financial-years $(DEMO_FINANCIAL_YEARS) --format csv --out $(DEMO_DIR)
 
 # The docs site, offline. The code-list catalogue (docs/code_list_catalogue.md) is rewritten
 # from the seeds and the lineage graph, then dbt writes the site to $(DOCS_DIR): index.html

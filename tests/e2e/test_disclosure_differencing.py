@@ -281,3 +281,134 @@ def test_attrition_differences_give_no_small_count_back(published: DbtProject):
         "differencing neighbouring remaining counts pins small removed counts "
         f"(year, step, published, exact, min, max): {recovered}"
     )
+
+
+# Repeat procedures (decision D21): an extract over two financial years, so that the first
+# year's patients have their 12 months of follow-up, rich in candidates and so in patients
+# who return.
+REPEAT_SPELLS = 3_000
+REPEAT_MEASURES = (
+    "patients_treated", "patients_followed_up_6_months", "patients_repeat_within_6_months",
+    "patients_followed_up_12_months", "patients_repeat_within_12_months",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def published_repeats(tmp_path_factory) -> DbtProject:
+    work_dir = tmp_path_factory.mktemp("repeat_differencing")
+    project = DbtProject(work_dir=work_dir, data_dir=work_dir / "extract")
+    spells, derived = generate(
+        ExtractSpec(spells=REPEAT_SPELLS, seed=SEED, candidate_share=0.2, financial_years=2)
+    )
+    write_extract(spells, derived, project.data_dir, "csv")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = project.invoke(
+            "build",
+            "--select",
+            "+rpt_rfd_back_repeat_procedures",
+            "--indirect-selection",
+            "cautious",
+            "--exclude-resource-type",
+            "unit_test",
+            monkeypatch=monkeypatch,
+        )
+    assert result.success, f"dbt build failed: {result.exception}"
+    return project
+
+
+def repeat_attack(published: dict, exact: dict, window=count_window) -> tuple[int, list[tuple]]:
+    """The attack on the repeat procedures: for every cell that is suppressed or exactly 1 to
+    7, the range the published counts (`window` says what each tells of the exact one) and
+    their relations leave it. Returns how many such cells there are and those left fewer
+    than `BASE` possible values."""
+    recovered, protected = [], 0
+    for year in sorted({key[0] for key in published}):
+        cells = {key: count for key, count in published.items() if key[0] == year}
+        # A suppressed count has no upper bound but the relations (and a large cap).
+        variables = {key: window(count, 10**6) for key, count in cells.items()}
+        organisations = sorted({key[1:3] for key in cells})
+        rows = []
+        for organisation in organisations:
+
+            def cell(measure, month=None, organisation=organisation, year=year):
+                return (year, *organisation, measure, month)
+
+            months = {
+                cell("patients_repeat_in_interval_month", month): 1.0 for month in range(1, 13)
+            }
+            rows.append(({cell("patients_repeat_within_12_months"): -1.0, **months}, 0, 0))
+            for smaller, larger in (
+                ("patients_repeat_within_12_months", "patients_followed_up_12_months"),
+                ("patients_repeat_within_6_months", "patients_followed_up_6_months"),
+                ("patients_followed_up_12_months", "patients_followed_up_6_months"),
+                ("patients_followed_up_6_months", "patients_treated"),
+            ):
+                rows.append(({cell(larger): 1.0, cell(smaller): -1.0}, 0, inf))
+        for kind in ("provider", "commissioner"):
+            members = [
+                code for organisation_type, code in organisations if organisation_type == kind
+            ]
+            for measure in (*REPEAT_MEASURES, "spells_patient_unknown"):
+                england = (year, "england", "ENGLAND", measure, None)
+                form = {(year, kind, code, measure, None): 1.0 for code in members}
+                form[england] = -1.0
+                rows.append((form, 0, 0 if measure == "spells_patient_unknown" else inf))
+                for code in members:
+                    rows.append(({england: 1.0, (year, kind, code, measure, None): -1.0}, 0, inf))
+        targets = {
+            key: {key: 1.0}
+            for key, count in cells.items()
+            if count is None or 1 <= exact[key] <= THRESHOLD
+        }
+        protected += len(targets)
+        for key, (low, high) in solve_bounds(variables, rows, targets).items():
+            assert low <= exact[key] <= high, f"{key}: the attack's model is wrong"
+            if high - low + 1 < BASE:
+                recovered.append((key, cells[key], exact[key], low, high))
+    return protected, recovered
+
+
+def exact_window(published: int | None, largest_suppressed: float) -> tuple[float, float]:
+    """What a count published exactly, small ones suppressed, says of it."""
+    return (1, THRESHOLD) if published is None else (published, published)
+
+
+def test_repeat_procedures_give_no_count_back(published_repeats: DbtProject):
+    """Unknowns: every cell of rpt_rfd_back_repeat_procedures in a year. Constraints: every
+    published count, and all the attacker knows of how they relate: the interval months add
+    up to the repeats within 12 months; the repeats are among the followed-up, the followed-up
+    for 12 months among those for 6, and they among the treated; spells with no patient add
+    up from providers (or commissioners) to England; and patients, who may be treated by more
+    than one provider, add up to at least England's, none more than England's. Each count
+    that is suppressed, or exactly 1 to 7, must keep at least `BASE` possible values. The
+    same attack on the exact counts with only the small ones suppressed must recover some:
+    the attack has teeth."""
+    project = published_repeats
+    key_columns = "financial_year, organisation_type, organisation_code, measure, interval_month"
+    published = {
+        tuple(row[:5]): row[5]
+        for row in project.query(
+            f"select {key_columns}, measure_count from main.rpt_rfd_back_repeat_procedures"
+        )
+    }
+    exact = {
+        tuple(row[:5]): row[5]
+        for row in project.query(
+            f"select {key_columns}, measure_count from main.int_rfd_back__repeat_procedure_cells"
+        )
+    }
+    assert published.keys() == exact.keys()
+    assert any(
+        key[3] == "patients_repeat_within_12_months" and count for key, count in published.items()
+    ), "no published repeat within 12 months: the attack tests nothing"
+    protected, recovered = repeat_attack(published, exact)
+    assert protected, "no count is suppressed or small: the attack tests nothing"
+    assert not recovered, (
+        "published repeat procedures pin counts to fewer than "
+        f"{BASE} values (cell, published, exact, min, max): {recovered}"
+    )
+    weakly_published = {
+        key: None if 1 <= count <= THRESHOLD else count for key, count in exact.items()
+    }
+    _, recovered_from_weak = repeat_attack(weakly_published, exact, exact_window)
+    assert recovered_from_weak, "the attack recovers nothing even from exact counts"

@@ -4,7 +4,7 @@ local Spark session.
 All three build the project from the same extract (the noisy CSV one, so normalisation is
 compared too) and every spell's flag and exclusion reason must be identical, and so must the
 data-quality report's count of each issue (each engine splits and checks code lists its own
-way). PostgreSQL and
+way), and the published repeat procedures (dates and window functions). PostgreSQL and
 Spark run the portable `default__` SQL of the macros, reading tables loaded by `apcs-load`'s
 functions; each then refreshes on the same extract, which must change nothing and leave no
 spell twice. The refresh's handling of new, revised, removed and moved spells is proven on
@@ -35,6 +35,12 @@ ISSUES = (
 )
 # Rows of the published rates.
 RATES = "select count(*) from {schema}.rpt_rfd_back_rates"
+# The published repeat procedures: episodes, follow-up windows, medians and disclosure control
+# each engine computes with its own dates and window functions.
+REPEATS = (
+    "select financial_year, organisation_type, organisation_code, measure, interval_month,"
+    " measure_count, median_interval_days from {schema}.rpt_rfd_back_repeat_procedures"
+)
 SPELLS = 20_000
 SCHEMA = os.environ.get("DBT_SCHEMA", "rfd_back")  # the postgres and spark targets' schema
 
@@ -66,6 +72,23 @@ def duckdb_outcomes(duckdb_project: DbtProject) -> dict:
 @pytest.fixture(scope="module")
 def duckdb_issues(duckdb_project: DbtProject) -> dict:
     return issue_counts(duckdb_project.query(ISSUES.format(schema="main")))
+
+
+@pytest.fixture(scope="module")
+def duckdb_repeats(duckdb_project: DbtProject) -> list[tuple]:
+    return repeat_rows(duckdb_project.query(REPEATS.format(schema="main")))
+
+
+def repeat_rows(rows) -> list[tuple]:
+    """The published repeat procedures, sorted, every number as a float; there must be
+    repeats to compare."""
+    rows = sorted(
+        (tuple(value if value is None or isinstance(value, str) else float(value)
+               for value in row) for row in rows),
+        key=lambda row: tuple("" if value is None else str(value) for value in row),
+    )  # fmt: skip
+    assert any(row[3] == "patients_repeat_within_6_months" and row[5] for row in rows)
+    return rows
 
 
 def issue_counts(rows) -> dict:
@@ -108,7 +131,7 @@ def build_and_refresh(project: DbtProject, target: str, outcomes, monkeypatch) -
 
 @pytest.mark.postgres
 def test_postgres_matches_duckdb_on_every_spell(
-    extract_dir, duckdb_outcomes, duckdb_issues, tmp_path, capsys
+    extract_dir, duckdb_outcomes, duckdb_issues, duckdb_repeats, tmp_path, capsys
 ):
     monkeypatch = pytest.MonkeyPatch()
     try:
@@ -127,6 +150,8 @@ def test_postgres_matches_duckdb_on_every_spell(
             with psycopg2.connect() as connection, connection.cursor() as cursor:
                 cursor.execute(ISSUES.format(schema=SCHEMA))
                 issues = issue_counts(cursor.fetchall())
+                cursor.execute(REPEATS.format(schema=SCHEMA))
+                repeats = repeat_rows(cursor.fetchall())
                 cursor.execute(RATES.format(schema=SCHEMA))
                 assert cursor.fetchone()[0] > 0
                 # Without the population table the build still succeeds, with no rates.
@@ -141,11 +166,12 @@ def test_postgres_matches_duckdb_on_every_spell(
         monkeypatch.undo()
     assert_same_outcomes("PostgreSQL", on_postgres, duckdb_outcomes, capsys)
     assert issues == duckdb_issues
+    assert repeats == duckdb_repeats
 
 
 @pytest.mark.spark
 def test_spark_matches_duckdb_on_every_spell(
-    extract_dir, duckdb_outcomes, duckdb_issues, tmp_path, capsys
+    extract_dir, duckdb_outcomes, duckdb_issues, duckdb_repeats, tmp_path, capsys
 ):
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("SPARK_WAREHOUSE_DIR", str(tmp_path / "spark"))
@@ -167,6 +193,7 @@ def test_spark_matches_duckdb_on_every_spell(
         project = DbtProject(work_dir=tmp_path, data_dir=extract_dir)
         on_spark = build_and_refresh(project, "spark", outcomes, monkeypatch)
         issues = issue_counts(session.sql(ISSUES.format(schema=SCHEMA)).collect())
+        repeats = repeat_rows(session.sql(REPEATS.format(schema=SCHEMA)).collect())
         assert session.sql(RATES.format(schema=SCHEMA)).collect()[0][0] == 0
         assert "No population table" in logged(tmp_path)
     finally:
@@ -174,3 +201,4 @@ def test_spark_matches_duckdb_on_every_spell(
         monkeypatch.undo()
     assert_same_outcomes("Spark", on_spark, duckdb_outcomes, capsys)
     assert issues == duckdb_issues
+    assert repeats == duckdb_repeats

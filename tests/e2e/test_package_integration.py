@@ -37,8 +37,8 @@ HOST_SCHEMA = "analytics_rfd_back"
 # Every column of the fact but the run that wrote it, in one order on every engine.
 FACT_COLUMNS = (
     "apcs_ident, pseudo_nhs_number, admission_date, discharge_date, financial_year,"
-    " activity_month, provider_code, provider_site_code, commissioner_code, rule_age, sex, admission_method,"
-    " administrative_category, patient_classification, has_derived_record,"
+    " activity_month, provider_code, provider_site_code, commissioner_code, rule_age, sex,"
+    " admission_method, administrative_category, patient_classification, has_derived_record,"
     " has_rfd_dominant_procedure, has_lumbar_site_code, has_back_pain_primary_diagnosis,"
     " is_age_in_range, is_non_emergency_admission, has_no_cancer_diagnosis,"
     " is_not_private_patient, is_rfd_back, ebi_intervention_id, exclusion_reason, rule_version"
@@ -49,6 +49,7 @@ PUBLISHED = [
     "rpt_rfd_back_activity",
     "rpt_rfd_back_rates",
     "rpt_rfd_back_coding_variation",
+    "rpt_rfd_back_repeat_procedures",
     "rpt_apcs_data_quality",
     "rpt_rfd_back_build_information",
 ]

@@ -160,7 +160,8 @@ def test_missing_extract_fails_with_a_clear_message(tmp_path: Path, monkeypatch)
 
 
 # Fields that identify a patient or a spell: they stay in the fact and never reach a
-# published mart (rpt_*). Published counts are named spells_*.
+# published mart (rpt_*). Published counts are named spells_*, or measure_count (the repeat
+# procedures' patients).
 PATIENT_LEVEL_FIELDS = {
     "apcs_ident", "pseudo_nhs_number", "admission_date", "discharge_date", "rule_age",
     "age_at_start_of_spell", "age_at_cds_activity_date", "diagnosis_codes_all",
@@ -180,8 +181,13 @@ def test_published_marts_hold_no_patient_level_field_or_small_number(
     assert columns, "no published mart was built"
     leaked = [(table, column) for table, column in columns if column in PATIENT_LEVEL_FIELDS]
     assert not leaked, f"patient-level fields in published marts: {leaked}"
-    counts = [(table, column) for table, column in columns if column.startswith("spells")]
+    counts = [
+        (table, column)
+        for table, column in columns
+        if column.startswith("spells") or column == "measure_count"
+    ]
     assert counts, "no published count column (named spells_*) found"
+    assert ("rpt_rfd_back_repeat_procedures", "measure_count") in counts
     for table, column in counts:
         [(small,)] = noisy_csv_project.query(
             f'select count(*) from main."{table}" '
