@@ -72,9 +72,9 @@ TSQL_MISSING_TOKENS = {"DPIPE", "LIMIT", "ILIKE", "QUALIFY", "DCOLON", "TRUE", "
 # Every function the compiled T-SQL may call: T-SQL built-ins the project uses. A name not
 # here (chr, length, regexp_like, string_split...) fails the test until checked and added.
 TSQL_FUNCTIONS = {
-    "avg", "cast", "ceiling", "char", "charindex", "coalesce", "concat", "count", "dense_rank",
-    "floor",
-    "isnull", "lag", "left", "len",
+    "avg", "cast", "ceiling", "char", "charindex", "coalesce", "concat", "count", "dateadd",
+    "datediff", "dense_rank", "floor",
+    "isnull", "lag", "lead", "left", "len",
     "lower",
     "max", "min", "nullif", "replace", "round", "row_number", "substring", "sum", "trim",
     "string_split", "try_convert", "upper", "convert",

@@ -137,16 +137,16 @@ final as (
         spells.provider_code,
         spells.commissioner_code,
         numbered_spells.previous_apcs_ident,
-        {{ dbt.datediff('numbered_spells.previous_procedure_date', 'spells.procedure_date', 'day') }}
+        {{ days_between('numbered_spells.previous_procedure_date', 'spells.procedure_date') }}
             as days_since_previous_spell,
         numbered_spells.next_apcs_ident,
-        {{ dbt.datediff('spells.procedure_date', 'numbered_spells.next_procedure_date', 'day') }}
+        {{ days_between('spells.procedure_date', 'numbered_spells.next_procedure_date') }}
             as days_to_next_spell,
         numbered_spells.episode_number,
         episodes_with_next.episode_date,
-        {{ dbt.datediff('episodes_with_next.episode_date', 'episodes_with_next.next_episode_date', 'day') }}
+        {{ days_between('episodes_with_next.episode_date', 'episodes_with_next.next_episode_date') }}
             as days_to_next_episode,
-        {{ dbt.datediff('episodes_with_next.episode_date', 'extract_end.extract_end_date', 'day') }}
+        {{ days_between('episodes_with_next.episode_date', 'extract_end.extract_end_date') }}
             as follow_up_days_in_extract
     from spells
     cross join extract_end
