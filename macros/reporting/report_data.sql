@@ -4,13 +4,15 @@
     Each mart is {"columns": [...], "rows": [[...], ...]}; numbers as numbers, NULL as null.
     The rates are left out when no population is supplied. -#}
 {% macro rfd_back_report_data() %}
-    {#- Each mart, and the rows the report draws of it (activity: England's monthly totals;
-        coding variation: England's). -#}
+    {#- Each mart, and the rows the report draws of it (activity: England's monthly totals,
+        and each commissioner's yearly total, whose codes name the report's coverage; coding
+        variation: England's). -#}
     {%- set marts = {
         'rpt_rfd_back_build_information': '',
         'rpt_rfd_back_attrition': '',
-        'rpt_rfd_back_activity': "where period_type = 'month' and organisation_type = 'england'"
-            ~ " and breakdown = 'all'",
+        'rpt_rfd_back_activity': "where breakdown = 'all' and ("
+            ~ "(period_type = 'month' and organisation_type = 'england')"
+            ~ " or (period_type = 'financial_year' and organisation_type = 'commissioner'))",
         'rpt_rfd_back_coding_variation': "where organisation_type = 'england'",
         'rpt_apcs_data_quality': '',
     } -%}

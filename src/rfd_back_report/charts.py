@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
+from rfd_back_report.coverage import Coverage
 from rfd_back_report.funnel import control_limits, population_grid
 from rfd_back_report.published import Rows
 
@@ -17,6 +18,12 @@ NHS_BLUE, NHS_DARK_BLUE, NHS_AQUA_GREEN = "#005EB8", "#003087", "#00A499"
 NHS_WARM_YELLOW, NHS_RED, NHS_DARK_GREY, NHS_MID_GREY = "#FFB81C", "#DA291C", "#425563", "#768692"
 SERIES_COLOURS = [NHS_BLUE, NHS_AQUA_GREEN, NHS_WARM_YELLOW, NHS_DARK_BLUE, NHS_MID_GREY]
 SUPPRESSED = "suppressed"
+NO_FLAGGED_SPELLS = "No flagged spells in this period"
+
+# The Okabe-Ito palette (Okabe and Ito, "Color Universal Design", 2008), designed to stay
+# distinguishable with each kind of colour-vision deficiency.
+OKABE_ITO_VERMILLION, OKABE_ITO_YELLOW, OKABE_ITO_GREY = "#D55E00", "#F0E442", "#999999"
+OKABE_ITO_SKY_BLUE, OKABE_ITO_BLUE = "#56B4E9", "#0072B2"
 
 CRITERION_LABELS = {
     "all_spells": "All spells",
@@ -53,6 +60,44 @@ def shown(value) -> object:
     return SUPPRESSED if value is None else value
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A rate per 100,000 as the tables show it: one decimal place, whatever the number the
+    mart hands over (a standardised rate rounded to a step of 3.0 arrives as `6`)."""
+
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.value:,.1f}"
+
+
+def rate(value) -> Rate | str:
+    """A published rate as the tables show it: a suppressed one says so."""
+    return SUPPRESSED if value is None else Rate(float(value))
+
+
+def nothing_to_draw(figure: go.Figure, message: str) -> go.Figure:
+    """A chart with nothing to draw says so, in its middle, with no axes: an empty plotly
+    chart would draw an axis from -1 to 1."""
+    figure.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        showlegend=False,
+        annotations=[
+            {
+                "text": message,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 18, "color": NHS_DARK_GREY},
+            }
+        ],
+    )
+    return figure
+
+
 def is_month(value) -> bool:
     """A month written `YYYYMM` (01 to 12)."""
     return isinstance(value, str) and re.fullmatch(r"[0-9]{4}(0[1-9]|1[0-2])", value) is not None
@@ -80,11 +125,12 @@ def layout(figure: go.Figure, **extra) -> go.Figure:
     return figure
 
 
-def trend(activity: Rows, screened_years: set[str]) -> Chart:
-    """Flagged spells in England by activity month, a bar series per financial year. A month
-    with no flagged spell is absent from the mart: it is drawn as 0 when its financial year
-    has spells screened (a published, non-zero count in the attrition), and not at all
-    otherwise, so a stray old spell does not draw years of zeros."""
+def trend(activity: Rows, screened_years: set[str], coverage: Coverage) -> Chart:
+    """Flagged spells in the extract's coverage by activity month, a bar series per
+    financial year. A month with no flagged spell is absent from the mart: it is drawn as 0
+    when its financial year has spells screened (a published, non-zero count in the
+    attrition), and not at all otherwise, so a stray old spell does not draw years of zeros.
+    With no month above 0 to draw, the chart says so instead of drawing empty axes."""
     published = {
         row["period"]: row["spells_flagged"]
         for row in activity
@@ -120,10 +166,21 @@ def trend(activity: Rows, screened_years: set[str]) -> Chart:
         ]
     layout(figure, yaxis_title="Flagged spells", xaxis_title="Activity month")
     suppressed = sum(row[2] == SUPPRESSED for row in rows)
+    if not any(row[2] != SUPPRESSED and row[2] > 0 for row in rows):
+        # Nothing above 0 to draw: the bars (zeros) would draw an axis from -1 to 1.
+        figure.data = ()
+        if not suppressed:
+            message = NO_FLAGGED_SPELLS
+        elif suppressed == len(rows):
+            message = "Every month's count is suppressed: nothing to draw"
+        else:
+            message = f"No flagged spells to draw: {suppressed} month(s) suppressed, the others 0"
+        nothing_to_draw(figure, message)
     return Chart(
         "chart-trend",
-        "Flagged spells by month, England",
-        "Spells flagged 2K_RFD_back in each activity month, by financial year."
+        f"Flagged spells by month, {coverage.name}",
+        f"Spells flagged 2K_RFD_back in each activity month, for {coverage.name}, by "
+        "financial year."
         + (f" {suppressed} month(s) suppressed, not drawn." if suppressed else ""),
         figure,
         ["Financial year", "Month", "Flagged spells"],
@@ -188,13 +245,27 @@ def classify(rate: float, limits: dict[str, tuple[float, float]]) -> str:
     return "Within the 95% limits"
 
 
-POSITION_COLOURS = {
-    "Above the 99.8% limit": NHS_RED,
-    "Above the 95% limit": NHS_WARM_YELLOW,
-    "Within the 95% limits": NHS_BLUE,
-    "Below the 95% limit": NHS_AQUA_GREEN,
-    "Below the 99.8% limit": NHS_DARK_BLUE,
+@dataclass(frozen=True)
+class MarkerStyle:
+    colour: str
+    symbol: str
+
+
+# Each position its own colour and its own shape, so that neither alone carries the meaning:
+# a diverging Okabe-Ito scheme (warm above, grey within, blue below), darker the further out,
+# and triangles pointing the way a point lies outside the 99.8% limits. Every marker has a dark
+# outline, so that the light fills (yellow, grey) stand out from the white background.
+# tests/e2e/test_report.py checks that the colours stay apart with each simulated dichromacy.
+POSITION_STYLES = {
+    "Above the 99.8% limit": MarkerStyle(OKABE_ITO_VERMILLION, "triangle-up"),
+    "Above the 95% limit": MarkerStyle(OKABE_ITO_YELLOW, "diamond"),
+    "Within the 95% limits": MarkerStyle(OKABE_ITO_GREY, "circle"),
+    "Below the 95% limit": MarkerStyle(OKABE_ITO_SKY_BLUE, "square"),
+    "Below the 99.8% limit": MarkerStyle(OKABE_ITO_BLUE, "triangle-down"),
 }
+MARKER_OUTLINE = NHS_DARK_GREY
+CRUDE_RATE = "Crude rate per 100,000"
+STANDARDISED_RATE = "Age- and sex-standardised rate per 100,000 (ESP 2013)"
 
 
 def latest_year(rates: Rows) -> str | None:
@@ -202,10 +273,11 @@ def latest_year(rates: Rows) -> str | None:
     return max(years) if years else None
 
 
-def funnel_plot(rates: Rows) -> Chart:
-    """Each commissioner's directly standardised rate against its population, in the latest
-    financial year, around the England rate with 95% and 99.8% control limits. Commissioners
-    whose count is suppressed have no published rate and are not drawn."""
+def funnel_plot(rates: Rows, coverage: Coverage) -> Chart:
+    """Each commissioner's directly age- and sex-standardised rate against its population,
+    in the latest financial year, around the rate for the whole coverage with 95% and 99.8%
+    control limits. Commissioners whose count is suppressed have no published rate and are
+    not drawn. The table gives both rates, crude and standardised, the coverage's first."""
     year = latest_year(rates)
     in_year = [row for row in rates if row["financial_year"] == year]
     england = next((row for row in in_year if row["organisation_type"] == "england"), None)
@@ -214,6 +286,17 @@ def funnel_plot(rates: Rows) -> Chart:
     figure = go.Figure()
     rows = []
     target = england["standardised_rate_per_100000"] if england else None
+    if england:
+        rows.append(
+            [
+                f"{coverage.title} (the reference)",
+                england["population"],
+                shown(england["spells_flagged"]),
+                rate(england["crude_rate_per_100000"]),
+                rate(target),
+                "Reference rate",
+            ]
+        )
     if target is not None and drawn:
         grid = population_grid(
             min(row["population"] for row in drawn), max(row["population"] for row in drawn)
@@ -239,7 +322,7 @@ def funnel_plot(rates: Rows) -> Chart:
                 y=[target, target],
                 mode="lines",
                 line={"color": NHS_DARK_GREY, "width": 2},
-                name=f"England {target:.1f} per 100,000",
+                name=f"{coverage.title}: {target:.1f} per 100,000",
                 hoverinfo="skip",
             )
         )
@@ -253,11 +336,12 @@ def funnel_plot(rates: Rows) -> Chart:
                     row["organisation_code"],
                     row["population"],
                     shown(row["spells_flagged"]),
-                    row["standardised_rate_per_100000"],
+                    rate(row["crude_rate_per_100000"]),
+                    rate(row["standardised_rate_per_100000"]),
                     position,
                 ]
             )
-        for position, colour in POSITION_COLOURS.items():
+        for position, style in POSITION_STYLES.items():
             if position in positions:
                 points = positions[position]
                 figure.add_trace(
@@ -267,9 +351,10 @@ def funnel_plot(rates: Rows) -> Chart:
                         text=[row["organisation_code"] for row in points],
                         mode="markers",
                         marker={
-                            "color": colour,
-                            "size": 10,
-                            "line": {"color": "white", "width": 1},
+                            "color": style.colour,
+                            "symbol": style.symbol,
+                            "size": 12,
+                            "line": {"color": MARKER_OUTLINE, "width": 1},
                         },
                         name=position,
                         hovertemplate="%{text}: %{y:.1f} per 100,000, population %{x:,.0f}"
@@ -280,16 +365,28 @@ def funnel_plot(rates: Rows) -> Chart:
         figure,
         height=480,
         xaxis={"title": {"text": "Population (log scale)"}, "type": "log"},
-        yaxis={"title": {"text": "Standardised rate per 100,000"}, "rangemode": "tozero"},
+        yaxis={"title": {"text": "Age-sex standardised rate per 100,000"}, "rangemode": "tozero"},
     )
+    if target is None:
+        nothing_to_draw(
+            figure,
+            f"No published rate for {coverage.name} in {year}: nothing to compare with"
+            if year
+            else "No rates published",
+        )
+    elif not drawn:
+        nothing_to_draw(figure, f"No commissioner has a published rate in {year}")
     hidden = len(commissioners) - len(drawn)
     return Chart(
         "chart-funnel",
         f"Variation between commissioners, {year or 'no rates'}",
-        "Directly age-sex standardised rate (European Standard Population 2013) of flagged "
-        "spells per 100,000 population, against the commissioner's population. Lines: the "
-        "England rate and its 95% and 99.8% control limits (exact Poisson, interpolated). "
-        "A point outside the 99.8% limits is unlikely to be chance alone."
+        "Each commissioner's rate of flagged spells per 100,000 population, directly age- and "
+        "sex-standardised to the European Standard Population 2013 and rounded to a multiple "
+        "of its step (decision D14), against its population. Lines: the standardised rate for "
+        f"{coverage.name} and its 95% and 99.8% control limits (exact Poisson, interpolated). "
+        "A point outside the 99.8% limits is unlikely to be chance alone. The table gives both "
+        "rates, to one decimal place: the crude rate (flagged spells per 100,000 population, "
+        "from the published count) and the standardised rate the chart draws."
         + (
             f" {hidden} commissioner(s) not shown: their count is suppressed, so no rate is "
             "published."
@@ -297,14 +394,25 @@ def funnel_plot(rates: Rows) -> Chart:
             else ""
         ),
         figure,
-        ["Commissioner", "Population", "Flagged spells", "Rate per 100,000", "Position"],
+        ["Commissioner", "Population", "Flagged spells", CRUDE_RATE, STANDARDISED_RATE, "Position"],
         rows,
     )
 
 
-def coding_variation(variation: Rows) -> Chart:
-    """England's EBI count beside the counts coded with the alternatives the guidance lists,
-    by financial year."""
+# Grouped bars: the share of each category's width the group takes (plotly's default), set
+# here because the "suppressed" labels are placed by it.
+BAR_GROUP_WIDTH = 0.8
+
+
+def bar_label(count) -> str:
+    """The text on a bar: the published count, or "suppressed"."""
+    return SUPPRESSED if count is None else f"{count:,}"
+
+
+def coding_variation(variation: Rows, coverage: Coverage) -> Chart:
+    """The EBI count for the coverage beside the counts coded with the alternatives the
+    guidance lists, by financial year, each bar labelled with its published count. A
+    suppressed count has no bar: its label stands at the foot of where the bar would be."""
     england = [
         row
         for row in variation
@@ -316,6 +424,7 @@ def coding_variation(variation: Rows) -> Chart:
     )
     figure = go.Figure()
     rows = []
+    annotations = []
     for index, name in enumerate(series):
         counts = {
             row["financial_year"]: row["spells"]
@@ -324,23 +433,60 @@ def coding_variation(variation: Rows) -> Chart:
             or row["coding_variation"] == name
         }
         label = CODING_LABELS.get(name, name.replace("_", " "))
+        values = [counts.get(year) for year in years]
         figure.add_trace(
             go.Bar(
                 name=label,
                 x=years,
-                y=[counts.get(year) for year in years],
+                y=values,
+                text=[bar_label(value) for value in values],
+                textposition="outside",
+                cliponaxis=False,
                 marker_color=SERIES_COLOURS[index % len(SERIES_COLOURS)],
                 hovertemplate="%{x}: %{y} spells<extra>" + label + "</extra>",
             )
         )
+        # A bar of a group of n is centred BAR_GROUP_WIDTH * ((index + 0.5) / n - 0.5) from
+        # its category, a category axis placing category k at k.
+        offset = BAR_GROUP_WIDTH * ((index + 0.5) / len(series) - 0.5)
+        annotations += [
+            {
+                "text": SUPPRESSED,
+                "x": position + offset,
+                "xref": "x",
+                "y": 0,
+                "yref": "y",
+                "yanchor": "bottom",
+                "textangle": -90,
+                "showarrow": False,
+                "font": {"size": 12, "color": NHS_DARK_GREY},
+            }
+            for position, value in enumerate(values)
+            if value is None
+        ]
         rows += [[year, label, shown(counts.get(year))] for year in years]
-    layout(figure, barmode="group", yaxis_title="Spells", xaxis_title="Financial year")
+    layout(
+        figure,
+        barmode="group",
+        bargap=1 - BAR_GROUP_WIDTH,
+        bargroupgap=0,
+        yaxis={"title": {"text": "Spells"}, "rangemode": "tozero"},
+        xaxis={
+            "title": {"text": "Financial year"},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": years,
+        },
+        annotations=annotations,
+    )
+    if not years:
+        nothing_to_draw(figure, "No coding-variation counts in this period")
     return Chart(
         "chart-coding-variation",
-        "EBI count beside the coding variations, England",
+        f"EBI count beside the coding variations, {coverage.name}",
         "Spells flagged by the rule, beside spells meeting every other criterion but coded "
-        "with an alternative the guidance lists (decision D15). The variations are never part "
-        "of the EBI count.",
+        "with an alternative the guidance lists (decision D15), each bar labelled with its "
+        "published count. The variations are never part of the EBI count.",
         figure,
         ["Financial year", "Coding", "Spells"],
         rows,

@@ -1,17 +1,41 @@
-"""The report's narrative, written from the published marts: the period, the totals, the
-rule version, where the largest share of candidate spells falls away, the variation between
-commissioners and the data-quality counts. Every number is a published one."""
+"""The report's narrative, written from the published marts: the period, the rule version and
+the build, the totals, where the largest share of candidate spells falls away, the variation
+between commissioners and the data-quality counts. Every number is a published one."""
 
 from __future__ import annotations
 
+import calendar
+import re
+from datetime import datetime
+
 from rfd_back_report.charts import (
     CRITERION_LABELS,
+    POSITION_STYLES,
     Chart,
     is_month,
     latest_year,
     month_label,
 )
+from rfd_back_report.coverage import Coverage
 from rfd_back_report.published import Rows
+
+# The options that change the rule, as `rule_version` names them after a `+`
+# (macros/rule/rfd_back_criteria.sql, rfd_back_rule_version).
+RULE_OPTIONS = {
+    "null_diagnoses_pass_cancer_exclusion": (
+        "a spell with no diagnosis recorded passes the cancer exclusion (decision D2)"
+    ),
+}
+ENGINE_NAMES = {
+    "duckdb": "DuckDB",
+    "postgres": "PostgreSQL",
+    "spark": "Spark",
+    "sqlserver": "SQL Server",
+    "fabric": "Microsoft Fabric",
+    "synapse": "Azure Synapse Analytics",
+    "databricks": "Databricks",
+    "snowflake": "Snowflake",
+}
 
 ISSUE_LABELS = {
     "not_a_whole_number": "not a whole number",
@@ -40,6 +64,60 @@ def period(information: dict) -> str:
     if not is_month(first) or not is_month(last):
         return "The fact holds no well-formed activity month."
     return f"The extract covers activity from {month_label(first)} to {month_label(last)}."
+
+
+def rule_version(version) -> str:
+    """The rule version in words. It is the code lists' latest revision (`YYYY-MM`), with
+    `+option` for each option in force that changes the published rule."""
+    if not version:
+        return "The rule version the spells were flagged under is not recorded."
+    revision, *options = str(version).split("+")
+    matched = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", revision)
+    if not matched:
+        return f"The spells were flagged under rule version {version}."
+    revised = f"{calendar.month_name[int(matched.group(2))]} {matched.group(1)}"
+    sentence = (
+        f"The spells were flagged under rule version {version}: the code lists of the "
+        f"guidance as revised in {revised}"
+    )
+    if not options:
+        return sentence + ", applied as published."
+    described = [
+        RULE_OPTIONS.get(option, f"option {option.replace('_', ' ')}") for option in options
+    ]
+    which = (
+        "one option that changes" if len(options) == 1 else f"{len(options)} options that change"
+    )
+    return f"{sentence}, with {which} the published rule: {'; '.join(described)}."
+
+
+def built_at(value) -> str | None:
+    """The build's start time (`YYYY-MM-DDTHH:MM:SSZ`) as `30 November 2026 at 19:13 UTC`."""
+    try:
+        moment = datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return str(value) if value else None
+    month = calendar.month_name[moment.month]
+    return f"{moment.day} {month} {moment.year} at {moment:%H:%M} UTC"
+
+
+def build(information: dict) -> str:
+    """What the published tables were built from, when and with what."""
+    parts = []
+    if information.get("extract_location"):
+        parts.append(f"from {information['extract_location']}")
+    when = built_at(information.get("built_at"))
+    if when:
+        parts.append(f"on {when}")
+    engine = information.get("engine")
+    if information.get("dbt_version"):
+        parts.append(
+            f"by dbt {information['dbt_version']}"
+            + (f" on {ENGINE_NAMES.get(engine, engine)}" if engine else "")
+        )
+    if not parts:
+        return "The build information is not available."
+    return "The published tables were built " + ", ".join(parts) + "."
 
 
 def totals(attrition: Rows) -> list[str]:
@@ -73,7 +151,7 @@ def totals(attrition: Rows) -> list[str]:
     return sentences
 
 
-def variation(funnel: Chart | None, rates: Rows | None) -> str:
+def variation(funnel: Chart | None, rates: Rows | None, coverage: Coverage) -> str:
     if not rates or funnel is None:
         return "No population table was supplied (README: Rates), so no rates or funnel plot."
     year = latest_year(rates)
@@ -85,14 +163,17 @@ def variation(funnel: Chart | None, rates: Rows | None) -> str:
         ),
         None,
     )
-    rate = england and england["standardised_rate_per_100000"]
-    positions = [row[-1] for row in funnel.rows]
+    standardised = england and england["standardised_rate_per_100000"]
+    crude = england and england["crude_rate_per_100000"]
+    positions = [row[-1] for row in funnel.rows if row[-1] in POSITION_STYLES]
     above = sum(position == "Above the 99.8% limit" for position in positions)
     below = sum(position == "Below the 99.8% limit" for position in positions)
     text = (
-        f"In {year}, England's standardised rate was "
-        f"{'suppressed' if rate is None else f'{rate:.1f} per 100,000'}. Of "
-        f"{len(positions)} commissioners with a published rate, {above} lie above the "
+        f"In {year}, the rate for {coverage.name}, age- and sex-standardised to the European "
+        "Standard Population 2013, was "
+        + ("suppressed" if standardised is None else f"{standardised:.1f} per 100,000")
+        + ("" if crude is None else f" (crude rate {crude:.1f} per 100,000)")
+        + f". Of {len(positions)} commissioners with a published rate, {above} lie above the "
         f"99.8% control limit and {below} below it."
     )
     sources = {row["population_source"] for row in rates if row.get("population_source")}
@@ -118,14 +199,16 @@ def data_quality(issues: Rows) -> str:
     )
 
 
-def narrative(marts: dict[str, Rows], information: dict, funnel: Chart | None) -> list[str]:
+def narrative(
+    marts: dict[str, Rows], information: dict, funnel: Chart | None, coverage: Coverage
+) -> list[str]:
     """The summary's paragraphs; `information` is the build information row, `funnel` the
-    funnel plot (None without rates)."""
+    funnel plot (None without rates), `coverage` what the all-organisations rows cover."""
     return [
-        period(information)
-        + f" Rule version {information.get('rule_version', 'unknown')}: the code lists' "
-        "latest revision, and any option that changes the rule.",
+        " ".join(
+            (period(information), rule_version(information.get("rule_version")), build(information))
+        ),
         *totals(marts.get("rpt_rfd_back_attrition", [])),
-        variation(funnel, marts.get("rpt_rfd_back_rates")),
+        variation(funnel, marts.get("rpt_rfd_back_rates"), coverage),
         data_quality(marts.get("rpt_apcs_data_quality", [])),
     ]

@@ -12,6 +12,7 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from rfd_back_report import charts
+from rfd_back_report.coverage import Coverage, coverage
 from rfd_back_report.narrative import narrative
 from rfd_back_report.published import Rows
 
@@ -47,19 +48,34 @@ def plain_text_marts(marts: dict[str, Rows]) -> dict[str, Rows]:
     }
 
 
-def build_charts(marts: dict[str, Rows]) -> list[charts.Chart]:
+def table_cell(value) -> str:
+    """A table cell's text: a count with thousands separators, a rate to one decimal place
+    (`charts.Rate`), text as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,}"
+
+
+def is_numeric_cell(value) -> bool:
+    """Right-aligned in the tables: counts, populations and rates."""
+    return isinstance(value, charts.Rate) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
+def build_charts(marts: dict[str, Rows], covered: Coverage) -> list[charts.Chart]:
     screened_years = {
         row["financial_year"]
         for row in marts["rpt_rfd_back_attrition"]
         if row["step_number"] == 0 and row["spells_remaining"]
     }
     drawn = [
-        charts.trend(marts["rpt_rfd_back_activity"], screened_years),
+        charts.trend(marts["rpt_rfd_back_activity"], screened_years, covered),
         charts.attrition(marts["rpt_rfd_back_attrition"]),
     ]
     if marts.get("rpt_rfd_back_rates"):  # none without a population table
-        drawn.append(charts.funnel_plot(marts["rpt_rfd_back_rates"]))
-    drawn.append(charts.coding_variation(marts["rpt_rfd_back_coding_variation"]))
+        drawn.append(charts.funnel_plot(marts["rpt_rfd_back_rates"], covered))
+    drawn.append(charts.coding_variation(marts["rpt_rfd_back_coding_variation"], covered))
     return drawn
 
 
@@ -67,7 +83,9 @@ def render(marts: dict[str, Rows], rendered_at: datetime | None = None) -> str:
     """The report's HTML, from the marts' values as plain text (`plain_text`): every chart
     category, axis label, hover text, table cell and sentence is drawn from them."""
     marts = plain_text_marts(marts)
-    drawn = build_charts(marts)
+    information = (marts.get("rpt_rfd_back_build_information") or [{}])[0]
+    covered = coverage(marts, information)
+    drawn = build_charts(marts, covered)
     funnel = next((chart for chart in drawn if chart.chart_id == "chart-funnel"), None)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -75,12 +93,14 @@ def render(marts: dict[str, Rows], rendered_at: datetime | None = None) -> str:
         undefined=jinja2.StrictUndefined,
     )
     environment.filters["script_json"] = script_json
-    information = (marts.get("rpt_rfd_back_build_information") or [{}])[0]
+    environment.filters["table_cell"] = table_cell
+    environment.tests["numeric_cell"] = is_numeric_cell
     return environment.get_template("report.html.j2").render(
         charts=drawn,
         figures={chart.chart_id: chart.figure.to_json() for chart in drawn},
-        paragraphs=narrative(marts, information, funnel),
+        paragraphs=narrative(marts, information, funnel, covered),
         information=information,
+        coverage=covered,
         rendered_at=(rendered_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         plotly_js=get_plotlyjs(),
     )

@@ -1,9 +1,10 @@
 """The docs site: complete, with the code lists in the lineage, and working in a browser.
 
 The site is generated through dbtRunner (`dbt docs generate --static`) on a small extract the
-project was built on. The browser test serves it on localhost and drives Debian's Chromium
-headless through Playwright (no browser download); its screenshot is saved under
-target/test-output.
+project was built on, and its lineage graph set to show models, seeds, sources and exposures
+by default, as `make docs` does (`python -m rfd_back_docs.lineage_default`). The browser test
+serves it on localhost and drives Debian's Chromium headless through Playwright (no browser
+download); its screenshots are saved under target/test-output.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from dbt.task.docs import DOCS_INDEX_FILE_PATH
 
+from rfd_back_docs import lineage_default
 from rfd_back_docs.code_list_catalogue import catalogue
+from rfd_back_docs.lineage_default import (
+    DEFAULT_RESOURCE_TYPES,
+    LineageDefaultError,
+    draws_the_selected_types,
+    initial_resource_types,
+    set_default_resource_types,
+)
 from support.browser import SCREENSHOT_DIR, headless_chromium_page
 from support.extracts import read_extract, write_test_extract
 from support.project import PROJECT_DIR, DbtProject
@@ -49,7 +60,8 @@ CODE_COLUMNS = {
 # The extract is read from under a directory of this name, as an analyst's extract sits under
 # a home directory naming them: the docs site, made to be shared, must not hold it.
 PRIVATE_DIRECTORY = "jbloggs_private_extracts"
-DOCS_ARTEFACTS = ["manifest.json", "catalog.json", "index.html", "static_index.html"]
+SITE_PAGES = ["index.html", "static_index.html"]
+DOCS_ARTEFACTS = ["manifest.json", "catalog.json", *SITE_PAGES]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +77,8 @@ def docs_site(tmp_path_factory) -> DbtProject:
         assert built.success, f"dbt build failed: {built.exception}"
         generated = project.invoke("docs", "generate", "--static", monkeypatch=monkeypatch)
         assert generated.success, f"dbt docs generate failed: {generated.exception}"
+    site = [str(project.work_dir / "target" / name) for name in SITE_PAGES]
+    assert lineage_default.main(site) == 0, "the lineage graph's default could not be set"
     return project
 
 
@@ -175,9 +189,15 @@ def test_code_list_catalogue_is_current(manifest: dict):
 def test_docs_site_holds_no_row_level_data(docs_site: DbtProject):
     site = (docs_site.work_dir / "target" / "static_index.html").read_text()
     spells, _ = read_extract(docs_site.data_dir)
-    for spell in spells[:200]:
-        for field in ("Der_Pseudo_NHS_Number", "APCS_Ident"):
-            assert str(spell[field]) not in site, f"{field} {spell[field]} is in the docs site"
+    values = [
+        (field, spell[field])
+        for spell in spells[:200]
+        for field in ("Der_Pseudo_NHS_Number", "APCS_Ident")
+        if spell[field] is not None  # a patient unknown has no number to leak
+    ]
+    assert len(values) > 300
+    for field, value in values:
+        assert str(value) not in site, f"{field} {value} is in the docs site"
 
 
 def test_docs_site_holds_no_path_of_the_extract(docs_site: DbtProject):
@@ -188,6 +208,68 @@ def test_docs_site_holds_no_path_of_the_extract(docs_site: DbtProject):
         text = (docs_site.work_dir / "target" / artefact).read_text()
         for private in (PRIVATE_DIRECTORY, str(docs_site.data_dir)):
             assert private not in text, f"{artefact} holds {private!r}"
+
+
+def test_both_pages_draw_the_lineage_graph_without_tests_by_default(docs_site: DbtProject):
+    for page in SITE_PAGES:
+        html = (docs_site.work_dir / "target" / page).read_text()
+        assert initial_resource_types(html) == list(DEFAULT_RESOURCE_TYPES), page
+        assert draws_the_selected_types(html), page
+
+
+def dbt_docs_page() -> str:
+    """The docs page dbt-core ships (dbt-docs), as dbt docs generate copies it."""
+    return Path(DOCS_INDEX_FILE_PATH).read_text(encoding="utf-8")
+
+
+def test_the_lineage_default_is_set_in_the_page_dbt_ships():
+    """The page as dbt ships it draws every resource type, tests included; once set, the
+    initial selection is models, seeds, sources and exposures, the sidebar and full-screen
+    graphs draw the selection's types, the menu still offers every type, and setting it again
+    changes nothing."""
+    shipped = dbt_docs_page()
+    assert {"test", "unit_test"} <= set(initial_resource_types(shipped))
+    assert not draws_the_selected_types(shipped)
+    edited = set_default_resource_types(shipped)
+    assert initial_resource_types(edited) == ["model", "seed", "source", "exposure"]
+    assert draws_the_selected_types(edited)
+    menu = lineage_default.MENU_OPTIONS.search(edited).group("types")
+    assert {"test", "unit_test", "model", "seed"} <= set(json.loads(menu))
+    assert set_default_resource_types(edited) == edited
+
+
+@pytest.mark.parametrize(
+    ("changed", "replacement"),
+    [
+        ('factory("selectorService"', 'factory("nodeSelector"'),
+        ("showVerticalGraph=function", "drawSidebarGraph=function"),
+        ("showFullGraph=function", "drawFullGraph=function"),
+        (
+            '"exposure","metric","semantic_model","unit_test"',
+            '"metric","semantic_model","unit_test"',
+        ),
+    ],
+    ids=[
+        "selection renamed",
+        "sidebar graph renamed",
+        "full-screen graph renamed",
+        "menu without exposures",
+    ],  # fmt: skip
+)
+def test_the_lineage_default_fails_loudly_when_dbt_docs_changes(
+    changed: str, replacement: str, tmp_path: Path
+):
+    """A dbt upgrade that moves what is set stops `make docs`, naming it, and leaves the page
+    as dbt wrote it, rather than silently drawing the tests again."""
+    shipped = dbt_docs_page()
+    assert shipped.count(changed) == 1, f"the test's own pattern {changed!r} is stale"
+    page = tmp_path / "index.html"
+    page.write_text(shipped.replace(changed, replacement), encoding="utf-8")
+    with pytest.raises(LineageDefaultError, match="dbt-docs has changed"):
+        set_default_resource_types(page.read_text(encoding="utf-8"))
+    before = page.read_text(encoding="utf-8")
+    assert lineage_default.main([str(page)]) == 1
+    assert page.read_text(encoding="utf-8") == before
 
 
 @pytest.fixture
@@ -208,8 +290,71 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+# Each node cytoscape draws (the docs site keeps its graph as window.graph): its id, resource
+# type and label, the label's rendered font size (style font size times zoom, in CSS pixels)
+# and its box on screen with the label, and the canvas's size.
+DRAWN_GRAPH = """() => {
+    const cy = window.graph;
+    return {
+        width: cy.width(),
+        height: cy.height(),
+        nodes: cy.nodes().filter(node => node.visible()).map(node => ({
+            id: node.id(),
+            resource_type: node.data('resource_type'),
+            label: node.style('label'),
+            font_px: parseFloat(node.style('font-size')) * cy.zoom(),
+            box: node.renderedBoundingBox({includeLabels: true}),
+        })),
+    };
+}"""
+# The smallest label font, in CSS pixels, taken as readable; dbt's default sidebar graph of
+# the fact, with its tests, draws its labels at about 5.
+READABLE_FONT_PX = 8
+# Every resource type the graph's menu offers: what a reader gets by ticking them all.
+SELECT_EVERY_TYPE = """() => {
+    const injector = angular.element(document.body).injector();
+    const selector = injector.get('selectorService');
+    selector.selection.dirty.resource_types = selector.options.resource_types.slice();
+    injector.get('graph').updateGraph(selector.updateSelection());
+    injector.get('$rootScope').$apply();
+}"""
+
+
+def overlaps(first: dict, second: dict) -> bool:
+    return not (
+        first["x2"] <= second["x1"]
+        or second["x2"] <= first["x1"]
+        or first["y2"] <= second["y1"]
+        or second["y2"] <= first["y1"]
+    )
+
+
+def check_readable(drawn: dict, names: set[str], view: str, font_px: float = 0) -> None:
+    """The nodes named are drawn, labelled with their names, on the canvas, their labels
+    clear of every other node's and at least `font_px` high."""
+    by_id = {node["id"]: node for node in drawn["nodes"]}
+    for unique_id in names:
+        node = by_id[unique_id]
+        box = node["box"]
+        assert node["label"] == unique_id.split(".")[-1], (view, node)
+        assert box["x1"] >= 0 and box["x2"] <= drawn["width"], (view, "off the canvas", node)
+        assert box["y1"] >= 0 and box["y2"] <= drawn["height"], (view, "off the canvas", node)
+        assert node["font_px"] >= font_px, (view, "label too small to read", node)
+        crowded = [
+            other["id"]
+            for other in drawn["nodes"]
+            if other["id"] != unique_id and overlaps(box, other["box"])
+        ]
+        assert not crowded, (view, unique_id, "label overlaps", crowded)
+
+
 @pytest.mark.browser
 def test_lineage_graph_shows_the_code_lists_in_a_browser(served_site: str, manifest: dict):
+    """The fact's lineage graph, as a reader opens it (sidebar, then full screen), draws
+    models, seeds, sources and exposures only, never a data test or a unit test, with the
+    code-list seeds in it, labelled and readable; the resource-type menu still brings the
+    tests back (so there were tests to leave out)."""
+    sidebar_shot = SCREENSHOT_DIR / "docs_fct_rfd_back_spells_lineage_sidebar.png"
     screenshot = SCREENSHOT_DIR / "docs_fct_rfd_back_spells_lineage.png"
     with headless_chromium_page(1600, 1000) as (page, errors):
         page.goto(f"{served_site}#!/model/{FACT}")
@@ -217,20 +362,39 @@ def test_lineage_graph_shows_the_code_lists_in_a_browser(served_site: str, manif
         page.click("a[title='View Lineage Graph']")
         page.wait_for_function(
             "() => angular.element(document.body).injector().get('graph')"
-            ".graph.elements.length > 0",
+            ".graph.elements.length > 0 && window.graph && window.graph.nodes().length > 0",
             timeout=60_000,
         )
+        page.wait_for_timeout(1_000)
+        sidebar = page.evaluate(DRAWN_GRAPH)
+        page.screenshot(path=str(sidebar_shot))
         page.click("a[title='View Fullscreen']")
         page.wait_for_timeout(1_500)
         nodes = page.evaluate(
             "() => angular.element(document.body).injector().get('graph').graph.elements"
             ".filter(element => element.group === 'nodes').map(element => element.data.id)"
         )
+        full_screen = page.evaluate(DRAWN_GRAPH)
+        menu = page.locator("[data-form-type='resource_types'] select").inner_text()
         page.screenshot(path=str(screenshot))
+        page.evaluate(SELECT_EVERY_TYPE)
+        page.wait_for_timeout(1_500)
+        every_type = page.evaluate(DRAWN_GRAPH)
     assert not errors, f"the docs page raised: {errors}"
     seeds = {seed["unique_id"] for seed in code_list_seeds(manifest)}
     assert FACT in nodes
     assert seeds <= set(nodes), (
         f"code-list seeds missing from the lineage graph: {seeds - set(nodes)}"
     )
-    assert screenshot.stat().st_size > 10_000
+    for view, drawn in (("sidebar", sidebar), ("full screen", full_screen)):
+        types = {node["resource_type"] for node in drawn["nodes"]}
+        assert types <= set(DEFAULT_RESOURCE_TYPES), f"the {view} graph draws {types}"
+        assert {node["id"] for node in drawn["nodes"]} >= seeds | {FACT}, view
+    assert {node["id"] for node in full_screen["nodes"]} == set(nodes)
+    check_readable(sidebar, seeds | {FACT}, "sidebar", READABLE_FONT_PX)
+    check_readable(full_screen, seeds | {FACT}, "full screen")
+    assert "4 selected" in menu, f"the resource-type menu says {menu!r}"
+    # Ticking every type in the menu draws the fact's unit tests and data tests again.
+    shown = {node["resource_type"] for node in every_type["nodes"]}
+    assert {"unit_test", "test"} <= shown, f"every type ticked draws only {shown}"
+    assert screenshot.stat().st_size > 10_000 and sidebar_shot.stat().st_size > 10_000

@@ -1,8 +1,34 @@
 -- Published: one row saying what the published marts were built from and when: the rule
 -- version the fact was flagged under, the time the build started (UTC), the dbt version and
--- engine, where the extract came from, and the first and last activity month of the fact.
--- The report states these beside its charts. No patient-level field.
+-- engine, where the extract came from, the first and last activity month of the fact, and
+-- the name of the area the extract covers when the build was given one. The report states
+-- these beside its charts. No patient-level field.
 {{ config(enabled=rfd_back_enabled('published')) }}
+
+{#- The area the extract covers (var rfd_back_coverage_label), which the report names where a
+    national report would say England: NULL by default, when the report names it from the
+    data. A label is published, so it must be plain text: 1 to 60 letters (A to Z), digits,
+    spaces and , . ' ( ) & / -, with a letter, and no space at either end; anything else (a
+    number, markup, a line break, a quote that would end the SQL string) stops the run,
+    naming the var, before anything is written. -#}
+{%- set coverage_label = var('rfd_back_coverage_label') %}
+{%- if coverage_label is not none and not (
+    coverage_label is string
+    and modules.re.fullmatch("[A-Za-z0-9 ,.'()&/-]{1,60}", coverage_label)
+    and modules.re.search('[A-Za-z]', coverage_label)
+    and coverage_label == coverage_label.strip()
+) %}
+    {%- set given = (
+        '"' ~ coverage_label ~ '"' if coverage_label is string
+        else coverage_label | string ~ ', not text'
+    ) %}
+    {{ exceptions.raise_compiler_error(
+        'The var rfd_back_coverage_label must be null, or the name of the area the extract covers'
+        ~ ' as plain text: 1 to 60 letters (A to Z), digits, spaces and , . \' ( ) & / -,'
+        ~ ' with a letter and no space at either end (e.g. "North East and Yorkshire"); it is '
+        ~ given ~ '.'
+    ) }}
+{%- endif %}
 
 {%- set apcs_source = source('apcs', 'apcs') | string %}
 {%- set derived_source = source('apcs', 'apcs_der') | string %}
@@ -38,7 +64,13 @@ information as (
         '{{ target.type }}' as engine,
         '{{ extract_location | replace("'", "''") }}' as extract_location,
         fact.first_activity_month,
-        fact.last_activity_month
+        fact.last_activity_month,
+        {%- if coverage_label is none %}
+            cast(null as {{ dbt.type_string() }}) as coverage_label
+        {%- else %}
+            cast('{{ dbt.escape_single_quotes(coverage_label) }}' as {{ dbt.type_string() }})
+                as coverage_label
+        {%- endif %}
     from fact
 )
 
