@@ -6,7 +6,8 @@
 {% macro rfd_back_report_data() %}
     {#- Each mart, and the rows the report draws of it (activity: England's monthly totals,
         and each commissioner's yearly total, whose codes name the report's coverage; coding
-        variation: England's). -#}
+        variation: England's; repeat procedures: England's, and each provider's patients
+        followed up for 12 months and repeats within 12 months). -#}
     {%- set marts = {
         'rpt_rfd_back_build_information': '',
         'rpt_rfd_back_attrition': '',
@@ -14,6 +15,9 @@
             ~ "(period_type = 'month' and organisation_type = 'england')"
             ~ " or (period_type = 'financial_year' and organisation_type = 'commissioner'))",
         'rpt_rfd_back_coding_variation': "where organisation_type = 'england'",
+        'rpt_rfd_back_repeat_procedures': "where organisation_type = 'england'"
+            ~ " or (organisation_type = 'provider' and measure in"
+            ~ " ('patients_followed_up_12_months', 'patients_repeat_within_12_months'))",
         'rpt_apcs_data_quality': '',
     } -%}
     {%- if var('population_source_supplied') -%}

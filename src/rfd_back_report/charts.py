@@ -1,4 +1,5 @@
-"""The report's four charts, drawn with plotly from the published marts only. Each chart
+"""The report's charts (the trend, the attrition, the funnel plot, the coding variation and
+the two of the repeat procedures), drawn with plotly from the published marts only. Each chart
 keeps the published rows it drew, shown as a table under it, so every number on the page
 can be traced to a published cell."""
 
@@ -45,7 +46,8 @@ MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 @dataclass
 class Chart:
-    """One chart: its figure, and the published rows it drew as a table."""
+    """One chart: its figure, and the published rows it drew as a table. Charts of one
+    `group` stand together in the report, under the group's heading."""
 
     chart_id: str
     title: str
@@ -53,6 +55,7 @@ class Chart:
     figure: go.Figure
     columns: list[str]
     rows: list[list] = field(default_factory=list)
+    group: str | None = None
 
 
 def shown(value) -> object:
@@ -78,7 +81,10 @@ def rate(value) -> Rate | str:
 
 def nothing_to_draw(figure: go.Figure, message: str) -> go.Figure:
     """A chart with nothing to draw says so, in its middle, with no axes: an empty plotly
-    chart would draw an axis from -1 to 1."""
+    chart would draw an axis from -1 to 1. Any annotation or line the chart had is removed
+    (`update_layout` would merge the message into the first annotation and keep the rest)."""
+    figure.layout.annotations = ()
+    figure.layout.shapes = ()
     figure.update_layout(
         xaxis={"visible": False},
         yaxis={"visible": False},
@@ -490,4 +496,407 @@ def coding_variation(variation: Rows, coverage: Coverage) -> Chart:
         figure,
         ["Financial year", "Coding", "Spells"],
         rows,
+    )
+
+
+# Repeat procedures (rpt_rfd_back_repeat_procedures, decision D21): one row per count, by
+# `measure`; the twelve interval months by `interval_month`.
+PATIENTS_TREATED = "patients_treated"
+FOLLOWED_UP_6_MONTHS = "patients_followed_up_6_months"
+REPEAT_WITHIN_6_MONTHS = "patients_repeat_within_6_months"
+FOLLOWED_UP_12_MONTHS = "patients_followed_up_12_months"
+REPEAT_WITHIN_12_MONTHS = "patients_repeat_within_12_months"
+REPEAT_IN_INTERVAL_MONTH = "patients_repeat_in_interval_month"
+SPELLS_PATIENT_UNKNOWN = "spells_patient_unknown"
+REPEAT_PROCEDURES = "Repeat procedures"
+NO_FOLLOW_UP = "No patient has 12 months of follow-up in this extract yet"
+NO_PATIENT = "No flagged spell with a patient number in this period"
+NOT_FOLLOWED_UP = "no patient followed up for 12 months"
+DAYS_IN_A_YEAR = 365
+REPEAT_DISCLOSURE = (
+    "Counts from 1 to 7 are suppressed and every other count is rounded to the nearest 5, "
+    "with secondary suppression where a suppressed count could be worked out"
+)
+REPEAT_FOLLOW_UP_RULE = (
+    "Only patients whose 12 months (365 days) of follow-up the extract holds count: a patient "
+    "whose 12 months run past the extract's end is neither a repeat nor not one. Spells of a "
+    "patient on the same day, or overlapping, are one episode, not a repeat; a repeat at "
+    "another provider counts for the provider of the first (decision D21)."
+)
+
+
+def is_financial_year(value) -> bool:
+    """A financial year written `2023/24`."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9]{4}/[0-9]{2}", value) is not None
+
+
+def interval_days(month: int) -> tuple[int, int]:
+    """The first and last day after the first episode that a month of the interval covers,
+    in twelfths of a year as the mart counts them (the month is days × 12 / 365, rounded up):
+    1 is days 1 to 30, 6 is 153 to 182, 12 is 335 to 365."""
+    return DAYS_IN_A_YEAR * (month - 1) // 12 + 1, DAYS_IN_A_YEAR * month // 12
+
+
+@dataclass(frozen=True)
+class Share:
+    """The share of followed-up patients with a repeat, from two published (rounded) counts;
+    shown to one decimal place."""
+
+    repeats: int
+    followed_up: int
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.repeats / self.followed_up
+
+    def __str__(self) -> str:
+        return f"{self.percent:.1f}%"
+
+    @property
+    def label(self) -> str:
+        """`15 of 60, 25.0%`: the published counts, then the share."""
+        return f"{self.repeats:,} of {self.followed_up:,}, {self}"
+
+
+def share(repeats, followed_up) -> Share | str:
+    """The share of the followed-up with a repeat, where both counts are published and someone
+    is followed up; else why there is none."""
+    if repeats is None or followed_up is None:
+        return SUPPRESSED
+    if followed_up == 0:
+        return NOT_FOLLOWED_UP
+    return Share(repeats, followed_up)
+
+
+def followed_up_year(repeats: Rows) -> str | None:
+    """The latest financial year in which any patient is followed up for 12 months: a count of
+    the followed-up that is above 0, or suppressed (disclosure control never suppresses a 0)."""
+    years = [
+        row["financial_year"]
+        for row in repeats
+        if row["measure"] == FOLLOWED_UP_12_MONTHS
+        and row["organisation_type"] in ("england", "provider")
+        and row["measure_count"] != 0
+        and is_financial_year(row["financial_year"])
+    ]
+    return max(years) if years else None
+
+
+def no_follow_up_message(repeats: Rows) -> str:
+    """Why no year has a patient followed up for 12 months: no patient at all, or none yet."""
+    treated = [
+        row
+        for row in repeats
+        if row["measure"] == PATIENTS_TREATED and is_financial_year(row["financial_year"])
+    ]
+    if not any(row["measure_count"] != 0 for row in treated):
+        return NO_PATIENT
+    return NO_FOLLOW_UP
+
+
+def measure_counts(repeats: Rows, year: str | None, organisation_type: str) -> dict[str, dict]:
+    """{organisation code: {measure: row}} for one year and organisation type, the interval
+    months left out."""
+    counts: dict[str, dict] = {}
+    for row in repeats:
+        if (
+            row["financial_year"] == year
+            and row["organisation_type"] == organisation_type
+            and row["interval_month"] is None
+        ):
+            counts.setdefault(row["organisation_code"], {})[row["measure"]] = row
+    return counts
+
+
+def measure_count(rows: dict, measure: str):
+    """A measure's published count (None where suppressed or not published)."""
+    return (rows.get(measure) or {}).get("measure_count")
+
+
+def repeat_share(repeats: Rows, coverage: Coverage) -> Chart:
+    """The share of patients followed up for 12 months who had a repeat within 12 months, by
+    provider, in the latest financial year in which any patient is followed up for 12 months:
+    horizontal bars, highest first, each labelled with its published counts and the share
+    ("15 of 60, 25.0%"), and the coverage's share as a reference line. A provider whose count
+    is suppressed has no bar: "suppressed" stands where its bar would start."""
+    year = followed_up_year(repeats)
+    reference = measure_counts(repeats, year, "england").get("ENGLAND", {})
+    reference_share = share(
+        measure_count(reference, REPEAT_WITHIN_12_MONTHS),
+        measure_count(reference, FOLLOWED_UP_12_MONTHS),
+    )
+    provider_rows = measure_counts(repeats, year, "provider")
+    providers = {
+        code: share(
+            measure_count(rows, REPEAT_WITHIN_12_MONTHS), measure_count(rows, FOLLOWED_UP_12_MONTHS)
+        )
+        for code, rows in provider_rows.items()
+    }
+    drawn = sorted(
+        ((code, value) for code, value in providers.items() if isinstance(value, Share)),
+        key=lambda item: (-item[1].percent, item[0]),
+    )
+    undrawn = sorted(
+        ((code, value) for code, value in providers.items() if not isinstance(value, Share)),
+        key=lambda item: (item[1] != SUPPRESSED, item[0]),
+    )
+    rows = []
+    if year:
+        rows.append(
+            [
+                f"{coverage.title} (the reference)",
+                shown(measure_count(reference, FOLLOWED_UP_12_MONTHS)),
+                shown(measure_count(reference, REPEAT_WITHIN_12_MONTHS)),
+                reference_share,
+            ]
+        )
+    rows += [
+        [
+            code,
+            shown(measure_count(provider_rows[code], FOLLOWED_UP_12_MONTHS)),
+            shown(measure_count(provider_rows[code], REPEAT_WITHIN_12_MONTHS)),
+            value,
+        ]
+        for code, value in drawn + undrawn
+    ]
+    categories = [code for code, _ in drawn + undrawn]
+    figure = go.Figure()
+    # The axis reaches past the longest bar (or the reference) far enough for its label; a
+    # bar long enough to hold its label carries it inside.
+    longest = max(
+        [value.percent for _, value in drawn]
+        + ([reference_share.percent] if isinstance(reference_share, Share) else []),
+        default=0,
+    )
+    axis_end = min(100.0, max(longest / 0.62, 10.0))
+    shapes = []
+    if drawn:
+        figure.add_trace(
+            go.Bar(
+                orientation="h",
+                y=[code for code, _ in drawn],
+                x=[value.percent for _, value in drawn],
+                text=[value.label for _, value in drawn],
+                textposition=[
+                    "inside" if value.percent > 0.6 * axis_end else "outside" for _, value in drawn
+                ],
+                insidetextanchor="end",
+                cliponaxis=False,
+                marker_color=NHS_BLUE,
+                name="Provider",
+                showlegend=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            )
+        )
+        if isinstance(reference_share, Share):
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "x0": reference_share.percent,
+                    "x1": reference_share.percent,
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": NHS_DARK_GREY, "width": 2, "dash": "dash"},
+                    # Under the bars and their labels, which it would strike through.
+                    "layer": "below",
+                    "name": f"{coverage.title}: {reference_share.label}",
+                    "showlegend": True,
+                }
+            )
+    annotations = [
+        {
+            "text": value,
+            "x": 0,
+            "xref": "x",
+            "xanchor": "left",
+            "xshift": 4,
+            "y": code,
+            "yref": "y",
+            "showarrow": False,
+            "font": {"size": 12, "color": NHS_DARK_GREY},
+        }
+        for code, value in undrawn
+    ]
+    layout(
+        figure,
+        height=max(300, 26 * len(categories) + 150),
+        margin={"l": 70, "r": 30, "t": 50, "b": 70},
+        xaxis={
+            "title": {"text": "Followed-up patients with a repeat within 12 months (%)"},
+            "range": [0, axis_end],
+            "ticksuffix": "%",
+        },
+        yaxis={
+            "title": {"text": "Provider"},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": categories,
+            "autorange": "reversed",
+        },
+        # The reference line's legend above the bars, where it is read first.
+        legend={"orientation": "h", "x": 0, "y": 1, "yref": "container", "yanchor": "top"},
+        annotations=annotations,
+        shapes=shapes,
+    )
+    suppressed = sum(value == SUPPRESSED for _, value in undrawn)
+    if year is None:
+        nothing_to_draw(figure, no_follow_up_message(repeats))
+    elif not drawn:
+        nothing_to_draw(
+            figure,
+            f"Every provider's share is suppressed in {year}: nothing to draw"
+            if suppressed
+            else f"No provider has a patient followed up for 12 months in {year}",
+        )
+    caption = [
+        "Of each provider's patients in the latest financial year in which any patient is "
+        "followed up for 12 months, the share who had another radiofrequency denervation within "
+        "12 months, each bar labelled with the published counts and the share.",
+    ]
+    if isinstance(reference_share, Share):
+        caption.append(
+            f"The dashed line is the share for {coverage.name} ({reference_share.label})."
+        )
+    elif year:
+        caption.append(f"The share for {coverage.name} is not published ({reference_share}).")
+    caption += [
+        REPEAT_FOLLOW_UP_RULE,
+        f"{REPEAT_DISCLOSURE}; the share is computed from the rounded counts.",
+    ]
+    if suppressed:
+        caption.append(f"{suppressed} provider(s) with a suppressed count: no bar.")
+    return Chart(
+        "chart-repeat-share",
+        "Patients with a repeat within 12 months, by provider" + (f", {year}" if year else ""),
+        " ".join(caption),
+        figure,
+        [
+            "Provider",
+            "Patients followed up for 12 months",
+            "Patients with a repeat within 12 months",
+            "Share with a repeat",
+        ],
+        rows,
+        group=REPEAT_PROCEDURES,
+    )
+
+
+def days_text(value) -> str:
+    """A number of days, whole where it is (a median may be a half)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def repeat_intervals(repeats: Rows, coverage: Coverage) -> Chart:
+    """For the coverage, in the year the share chart draws, the patients with a repeat within
+    12 months by month of the interval (1 to 12): a bar for each published month, its count
+    on it; a suppressed month has no bar, and says "suppressed" where it would stand."""
+    year = followed_up_year(repeats)
+    reference = measure_counts(repeats, year, "england").get("ENGLAND", {})
+    repeats_within = measure_count(reference, REPEAT_WITHIN_12_MONTHS)
+    median = (reference.get(REPEAT_WITHIN_12_MONTHS) or {}).get("median_interval_days")
+    months = {
+        row["interval_month"]: row["measure_count"]
+        for row in repeats
+        if row["financial_year"] == year
+        and row["organisation_type"] == "england"
+        and row["measure"] == REPEAT_IN_INTERVAL_MONTH
+        and row["interval_month"] in range(1, 13)
+    }
+    published = {month: value for month, value in months.items() if value is not None}
+    suppressed = sorted(month for month, value in months.items() if value is None)
+    figure = go.Figure()
+    if published:
+        figure.add_trace(
+            go.Bar(
+                x=sorted(published),
+                y=[published[month] for month in sorted(published)],
+                text=[f"{published[month]:,}" for month in sorted(published)],
+                # A month's width, whichever months are published: plotly would otherwise
+                # widen the bars to the smallest gap between two published months.
+                width=[0.8] * len(published),
+                textposition="outside",
+                cliponaxis=False,
+                marker_color=NHS_AQUA_GREEN,
+                name="Patients with a repeat",
+                showlegend=False,
+                customdata=[
+                    "{} to {}".format(*interval_days(month)) for month in sorted(published)
+                ],
+                hovertemplate="Month %{x} (days %{customdata}): %{y} patients<extra></extra>",
+            )
+        )
+    layout(
+        figure,
+        height=400,
+        margin={"l": 60, "r": 30, "t": 30, "b": 70},
+        xaxis={
+            "title": {"text": "Month of the interval (1 = days 1 to 30, 12 = days 335 to 365)"},
+            "tickmode": "array",
+            "tickvals": list(range(1, 13)),
+            "range": [0.4, 12.6],
+        },
+        yaxis={"title": {"text": "Patients with a repeat"}, "rangemode": "tozero"},
+        annotations=[
+            {
+                "text": SUPPRESSED,
+                "x": month,
+                "xref": "x",
+                "y": 0,
+                "yref": "y",
+                "yanchor": "bottom",
+                "textangle": -90,
+                "showarrow": False,
+                "font": {"size": 12, "color": NHS_DARK_GREY},
+            }
+            for month in suppressed
+        ],
+    )
+    message = None
+    if year is None:
+        message = no_follow_up_message(repeats)
+    elif repeats_within == 0:
+        message = f"No patient followed up had a repeat within 12 months in {year}"
+    elif not any(published.values()):
+        if suppressed and not published:
+            message = "Every month's count is suppressed: nothing to draw"
+        elif suppressed:
+            message = f"No repeat to draw: {len(suppressed)} month(s) suppressed, the others 0"
+        else:
+            message = f"No month of the interval is published for {year}"
+    if message:
+        # Nothing above 0 to draw: bars of 0 would draw an axis from -1 to 1.
+        figure.data = ()
+        nothing_to_draw(figure, message)
+    rows = [
+        [str(month), "{} to {}".format(*interval_days(month)), shown(months[month])]
+        for month in sorted(months)
+    ]
+    if year:
+        rows.append(["1 to 12 (within 12 months)", "1 to 365", shown(repeats_within)])
+    caption = [
+        f"The patients of {coverage.name} with a repeat within 12 months, by the month of the "
+        "interval from the first procedure to the next: twelfths of a year, so month 1 is days "
+        "1 to 30, month 6 days 153 to 182 and month 12 days 335 to 365, and months 1 to 6 are "
+        "the repeats within 6 months."
+    ]
+    if median is not None:
+        caption.append(f"The median interval was {days_text(median)} days.")
+    elif year and repeats_within != 0:
+        caption.append("The median interval is not published: its count is suppressed.")
+    caption.append(f"{REPEAT_DISCLOSURE}.")
+    if year:
+        caption.append(
+            "Only a published month has a bar"
+            + (f"; {len(suppressed)} month(s) suppressed." if suppressed else ".")
+        )
+    return Chart(
+        "chart-repeat-interval",
+        f"Months to the repeat, {coverage.name}" + (f", {year}" if year else ""),
+        " ".join(caption),
+        figure,
+        ["Month of the interval", "Days after the first procedure", "Patients with a repeat"],
+        rows,
+        group=REPEAT_PROCEDURES,
     )

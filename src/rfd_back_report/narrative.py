@@ -1,6 +1,7 @@
 """The report's narrative, written from the published marts: the period, the rule version and
 the build, the totals, where the largest share of candidate spells falls away, the variation
-between commissioners and the data-quality counts. Every number is a published one."""
+between commissioners, the repeat procedures and the data-quality counts. Every number is a
+published one."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from datetime import datetime
 
 from rfd_back_report.charts import (
     CRITERION_LABELS,
+    FOLLOWED_UP_6_MONTHS,
+    FOLLOWED_UP_12_MONTHS,
+    PATIENTS_TREATED,
     POSITION_STYLES,
+    REPEAT_WITHIN_6_MONTHS,
+    REPEAT_WITHIN_12_MONTHS,
+    SPELLS_PATIENT_UNKNOWN,
     Chart,
+    Share,
+    days_text,
+    followed_up_year,
+    is_financial_year,
     is_month,
     latest_year,
+    measure_count,
+    measure_counts,
     month_label,
+    no_follow_up_message,
+    share,
 )
 from rfd_back_report.coverage import Coverage
 from rfd_back_report.published import Rows
@@ -182,6 +197,78 @@ def variation(funnel: Chart | None, rates: Rows | None, coverage: Coverage) -> s
     return text
 
 
+def number(value) -> str:
+    """A published count standing alone ("of whom 60 had ..."): a suppressed one says so."""
+    return "a suppressed number" if value is None else f"{value:,}"
+
+
+def with_share(repeats, followed_up) -> str:
+    """`60 (30.0%)`: a published count of repeats, with its share of the followed-up where
+    both are published."""
+    value = share(repeats, followed_up)
+    return number(repeats) + (f" ({value})" if isinstance(value, Share) else "")
+
+
+def repeats_in_year(year: str, counts: dict, followed_up_for_12_months: bool) -> str:
+    """One year's repeat procedures in words, every number a published one."""
+    followed_12 = measure_count(counts, FOLLOWED_UP_12_MONTHS)
+    repeats_12 = measure_count(counts, REPEAT_WITHIN_12_MONTHS)
+    followed_6 = measure_count(counts, FOLLOWED_UP_6_MONTHS)
+    repeats_6 = measure_count(counts, REPEAT_WITHIN_6_MONTHS)
+    sentence = f"In {year}, {count(measure_count(counts, PATIENTS_TREATED))} patients were treated"
+    if followed_up_for_12_months:
+        median = (counts.get(REPEAT_WITHIN_12_MONTHS) or {}).get("median_interval_days")
+        sentence += (
+            f" and {number(followed_12)} were followed up for 12 months, of whom "
+            f"{with_share(repeats_12, followed_12)} had another procedure within 12 months"
+            + ("" if median is None else f", a median of {days_text(median)} days after the first")
+        )
+    else:
+        sentence += ", none yet followed up for 12 months"
+    if followed_6 == 0:
+        sentence += "; none was followed up for 6 months."
+    else:
+        sentence += (
+            f"; of {number(followed_6)} followed up for 6 months, "
+            f"{with_share(repeats_6, followed_6)} had another within 6 months."
+        )
+    unknown = measure_count(counts, SPELLS_PATIENT_UNKNOWN)
+    if unknown != 0 and SPELLS_PATIENT_UNKNOWN in counts:
+        sentence += (
+            f" {count(unknown)[:1].upper()}{count(unknown)[1:]} flagged spells had no patient "
+            "number and could not be linked."
+        )
+    return sentence
+
+
+def repeat_procedures(repeats: Rows, coverage: Coverage) -> str:
+    """How often the coverage's patients had the procedure again (decision D21): the latest
+    financial year in which any patient is followed up for 12 months, and each later year,
+    whose patients are not yet."""
+    year = followed_up_year(repeats)
+    years = sorted(
+        {
+            row["financial_year"]
+            for row in repeats
+            if row["organisation_type"] == "england" and is_financial_year(row["financial_year"])
+        }
+    )
+    if not years:
+        return "Repeat procedures: no flagged spell in this period, so no repeat to count."
+    text = f"Repeat procedures, for {coverage.name} (a repeat is counted only for a patient "
+    text += "the extract follows up for the whole window)."
+    if year is None:
+        text += f" {no_follow_up_message(repeats)}, so no share with a repeat within 12 months."
+    sentences = [
+        repeats_in_year(
+            later, measure_counts(repeats, later, "england").get("ENGLAND", {}), later == year
+        )
+        for later in years
+        if year is None or later >= year
+    ]
+    return " ".join([text, *sentences])
+
+
 def data_quality(issues: Rows) -> str:
     if not issues:
         return "No data-quality issue was found in the extract."
@@ -210,5 +297,6 @@ def narrative(
         ),
         *totals(marts.get("rpt_rfd_back_attrition", [])),
         variation(funnel, marts.get("rpt_rfd_back_rates"), coverage),
+        repeat_procedures(marts.get("rpt_rfd_back_repeat_procedures", []), coverage),
         data_quality(marts.get("rpt_apcs_data_quality", [])),
     ]

@@ -50,15 +50,16 @@ def plain_text_marts(marts: dict[str, Rows]) -> dict[str, Rows]:
 
 def table_cell(value) -> str:
     """A table cell's text: a count with thousands separators, a rate to one decimal place
-    (`charts.Rate`), text as it is."""
+    (`charts.Rate`), a share as a percentage to one decimal place (`charts.Share`), text as
+    it is."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     return f"{value:,}"
 
 
 def is_numeric_cell(value) -> bool:
-    """Right-aligned in the tables: counts, populations and rates."""
-    return isinstance(value, charts.Rate) or (
+    """Right-aligned in the tables: counts, populations, rates and shares."""
+    return isinstance(value, charts.Rate | charts.Share) or (
         isinstance(value, int | float) and not isinstance(value, bool)
     )
 
@@ -76,6 +77,8 @@ def build_charts(marts: dict[str, Rows], covered: Coverage) -> list[charts.Chart
     if marts.get("rpt_rfd_back_rates"):  # none without a population table
         drawn.append(charts.funnel_plot(marts["rpt_rfd_back_rates"], covered))
     drawn.append(charts.coding_variation(marts["rpt_rfd_back_coding_variation"], covered))
+    repeats = marts["rpt_rfd_back_repeat_procedures"]
+    drawn += [charts.repeat_share(repeats, covered), charts.repeat_intervals(repeats, covered)]
     return drawn
 
 

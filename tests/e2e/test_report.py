@@ -1,13 +1,14 @@
 """The HTML report (`make report`): built on the demo extract, one self-contained file, every
 chart present, and nothing on it that disclosure control withholds.
 
-The project is built on the demo extract (the Makefile's size and seed), and the report is
-rendered through `python -m rfd_back_report`. To prove that no suppressed cell reaches the
-page, the published marts are then rebuilt with a suppression threshold of 40, so that many
-cells the report draws are suppressed, and the report rendered again: every number it embeds
-is checked against the marts, cell by cell. A headless Chromium (Debian's, through
-Playwright) opens the report with the network refused and saves a screenshot under
-target/test-output.
+The project is built on the demo extract as `make build` writes it (the Makefile's size, seed
+and financial years), and the report is rendered through `python -m rfd_back_report`. To prove
+that no suppressed cell reaches the page, the published marts are then rebuilt with a
+suppression threshold of 20, so that many cells the report draws are suppressed, and the
+report rendered again: every number it embeds is checked against the marts, cell by cell. A
+headless Chromium (Debian's, through Playwright) opens the report with the network refused
+and saves screenshots under target/test-output: the whole page, and the repeat procedures at
+1400 and 800 pixels wide.
 """
 
 from __future__ import annotations
@@ -36,16 +37,27 @@ from support.colour_vision import closest_pair, delta_e_2000, lab
 from support.project import PROJECT_DIR, DbtProject, release_duckdb_database
 from support.report import figures, render, use_project
 
-CHARTS = ["chart-trend", "chart-attrition", "chart-funnel", "chart-coding-variation"]
-HIGH_THRESHOLD = "{disclosure_suppression_threshold: 40}"
+CHARTS = [
+    "chart-trend",
+    "chart-attrition",
+    "chart-funnel",
+    "chart-coding-variation",
+    "chart-repeat-share",
+    "chart-repeat-interval",
+]
+REPEAT_CHARTS = ["chart-repeat-share", "chart-repeat-interval"]
+# Two financial years share the demo's spells: at 20, about two months in three, half the
+# commissioners and every interval month of the repeat procedures are suppressed, and the rest
+# drawn (at 40 every month and every commissioner would be, leaving nothing drawn to check).
+HIGH_THRESHOLD = "{disclosure_suppression_threshold: 20}"
 PUBLISHED_MARTS = (
     "rpt_rfd_back_activity rpt_rfd_back_attrition rpt_rfd_back_rates "
-    "rpt_rfd_back_coding_variation rpt_apcs_data_quality"
+    "rpt_rfd_back_coding_variation rpt_rfd_back_repeat_procedures rpt_apcs_data_quality"
 )
 
 
 def demo_make_variable(name: str) -> str:
-    """The demo extract's size or seed, as the Makefile sets it."""
+    """The demo extract's size, seed or financial years, as the Makefile sets them."""
     makefile = (PROJECT_DIR / "Makefile").read_text()
     return re.search(rf"^{name} \?= (\S+)$", makefile, re.M).group(1)
 
@@ -56,6 +68,7 @@ def demo_project(tmp_path_factory) -> DbtProject:
     project = DbtProject(work_dir=work_dir, data_dir=work_dir / "demo")
     write_demo_extract(
         ["--spells", demo_make_variable("DEMO_SPELLS"), "--seed", demo_make_variable("DEMO_SEED"),
+         "--financial-years", demo_make_variable("DEMO_FINANCIAL_YEARS"),
          "--format", "csv", "--out", str(project.data_dir)]
     )  # fmt: skip
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -72,10 +85,32 @@ def demo_report(demo_project: DbtProject) -> str:
         return render(demo_project, demo_project.work_dir / "report.html", monkeypatch)
 
 
+REPEATS_SQL = (
+    "select financial_year, organisation_type, organisation_code, measure, interval_month,"
+    " measure_count, median_interval_days from main.rpt_rfd_back_repeat_procedures"
+)
+
+
+def repeat_procedures(project: DbtProject) -> list[dict]:
+    """The published repeat procedures, read from the database, not through the report."""
+    columns = ["financial_year", "organisation_type", "organisation_code", "measure",
+               "interval_month", "measure_count", "median_interval_days"]  # fmt: skip
+    return [dict(zip(columns, row, strict=True)) for row in project.query(REPEATS_SQL)]
+
+
 @pytest.fixture(scope="module")
-def suppressed_report(demo_project: DbtProject, demo_report: str) -> tuple[str, DbtProject]:
-    """The report on marts rebuilt with a threshold of 40 (the demo report is rendered
-    first, on the default marts)."""
+def demo_repeats(demo_project: DbtProject, demo_report: str) -> list[dict]:
+    """The repeat procedures the demo report was drawn from, read before `suppressed_report`
+    rebuilds the marts."""
+    return repeat_procedures(demo_project)
+
+
+@pytest.fixture(scope="module")
+def suppressed_report(
+    demo_project: DbtProject, demo_report: str, demo_repeats: list[dict]
+) -> tuple[str, DbtProject]:
+    """The report on marts rebuilt with a threshold of 20 (the demo report is rendered
+    first, on the default marts, and its repeat procedures read)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         rebuilt = demo_project.invoke(
             "run", "--select", PUBLISHED_MARTS, "--vars", HIGH_THRESHOLD, monkeypatch=monkeypatch
@@ -133,7 +168,7 @@ def test_every_chart_and_the_narrative_are_present(demo_report: str, demo_projec
         f"In {latest_year}, the rate for all {commissioners} commissioners in the extract, "
         "age- and sex-standardised",
         f"extract directory {demo_project.data_dir.name}",
-        "The extract covers activity from Apr 2023 to Mar 2024",
+        "The extract covers activity from Apr 2023 to Mar 2025",
         "spells were screened",
         "SYNTHETIC demo population",
         "Data quality: the issues found in the extract",
@@ -176,6 +211,173 @@ def counts_are_published(values: list) -> bool:
     return all(value is None or (value % 5 == 0 and not 1 <= value <= 7) for value in values)
 
 
+FOLLOWED_UP_12, REPEAT_12 = "patients_followed_up_12_months", "patients_repeat_within_12_months"
+
+
+def repeat_year(repeats: list[dict]) -> str:
+    """The year the repeat charts draw, worked out from the mart: the latest in which the
+    coverage has a patient followed up for 12 months (a count not 0)."""
+    years = [
+        row["financial_year"]
+        for row in repeats
+        if row["organisation_type"] == "england"
+        and row["measure"] == FOLLOWED_UP_12
+        and row["measure_count"] != 0
+    ]
+    assert years, "no patient is followed up for 12 months: the test proves nothing"
+    return max(years)
+
+
+def repeat_counts(repeats: list[dict], year: str, organisation_type: str) -> dict[str, dict]:
+    counts: dict[str, dict] = {}
+    for row in repeats:
+        if (
+            row["financial_year"] == year
+            and row["organisation_type"] == organisation_type
+            and row["interval_month"] is None
+        ):
+            counts.setdefault(row["organisation_code"], {})[row["measure"]] = row
+    return counts
+
+
+def percent(repeats: int, followed_up: int) -> str:
+    return f"{100 * repeats / followed_up:.1f}%"
+
+
+def days(median: float) -> str:
+    return f"{median:,.0f}" if float(median).is_integer() else f"{median:,.1f}"
+
+
+def said(value: int | None) -> str:
+    """A count as a sentence says it."""
+    return "a suppressed number" if value is None else f"{value:,}"
+
+
+def check_repeat_charts(html: str, repeats: list[dict]) -> int:
+    """Every number the repeat charts and their paragraph draw is a published one: each
+    provider's bar is its published repeats over its published followed-up, labelled with
+    both; a provider with either suppressed has no bar; the reference line is the coverage's
+    share; each month's bar is its published count, a suppressed month none. Returns how many
+    suppressed cells the charts leave out."""
+    drawn = figures(html)
+    year = repeat_year(repeats)
+    providers = {
+        code: (rows[REPEAT_12]["measure_count"], rows[FOLLOWED_UP_12]["measure_count"])
+        for code, rows in repeat_counts(repeats, year, "provider").items()
+    }
+    shares = {
+        code: (repeats_, followed)
+        for code, (repeats_, followed) in providers.items()
+        if repeats_ is not None and followed  # published, and someone followed up
+    }
+    suppressed = [code for code, pair in providers.items() if None in pair]
+    share_chart = drawn["chart-repeat-share"]
+    bars = {
+        code: (value, text)
+        for trace in share_chart["data"]
+        for code, value, text in zip(trace["y"], trace["x"], trace["text"], strict=True)
+    }
+    assert bars == {
+        code: (pytest.approx(100 * r / f), f"{r:,} of {f:,}, {percent(r, f)}")
+        for code, (r, f) in shares.items()
+    }
+    assert counts_are_published([count for pair in shares.values() for count in pair])
+    england = repeat_counts(repeats, year, "england")["ENGLAND"]
+    reference = (england[REPEAT_12]["measure_count"], england[FOLLOWED_UP_12]["measure_count"])
+    if shares:
+        labels = {a["y"]: a["text"] for a in share_chart["layout"].get("annotations", [])}
+        assert {code for code, text in labels.items() if text == "suppressed"} == set(suppressed)
+        if None in reference:
+            assert not shapes(share_chart)
+        else:
+            [line] = shapes(share_chart)
+            assert line["x0"] == pytest.approx(100 * reference[0] / reference[1])
+            assert line["name"].endswith(
+                f": {reference[0]:,} of {reference[1]:,}, {percent(*reference)}"
+            )
+    else:
+        assert annotation_texts(share_chart) == [
+            f"Every provider's share is suppressed in {year}: nothing to draw"
+        ]
+        assert not shapes(share_chart)
+
+    months = {
+        row["interval_month"]: row["measure_count"]
+        for row in repeats
+        if row["financial_year"] == year
+        and row["organisation_type"] == "england"
+        and row["measure"] == "patients_repeat_in_interval_month"
+    }
+    published_months = {month: n for month, n in months.items() if n is not None}
+    histogram = drawn["chart-repeat-interval"]
+    heights = {month: n for _, month, n in plotted(histogram, "x", "y")}
+    if any(published_months.values()):
+        assert heights == published_months
+        assert annotation_texts(histogram).count("suppressed") == len(months) - len(heights)
+    else:
+        assert not heights
+        assert annotation_texts(histogram) in (
+            ["Every month's count is suppressed: nothing to draw"],
+            [f"No repeat to draw: {len(months) - len(published_months)} month(s) suppressed, "
+             "the others 0"],
+        )  # fmt: skip
+    assert counts_are_published(list(heights.values()))
+    median = england[REPEAT_12]["median_interval_days"]
+    if median is not None:
+        assert f"The median interval was {days(median)} days." in html
+
+    # The summary's paragraph: the coverage's counts that year, and nothing unpublished.
+    [paragraph] = re.findall(r"<p>(Repeat procedures, for .*?)</p>", html, re.S)
+
+    assert (
+        f"{said(reference[1])} were followed up for 12 months, of whom {said(reference[0])}"
+        in paragraph
+    )
+    published_numbers = (
+        {
+            f"{row['measure_count']:,}"
+            for row in repeats
+            if row["organisation_type"] == "england" and row["measure_count"] is not None
+        }
+        | {days(median) for median in [median] if median is not None}
+        | {"6", "12"}
+    )
+    england_by_year = {
+        (row["financial_year"], row["measure"]): row["measure_count"]
+        for row in repeats
+        if row["organisation_type"] == "england" and row["interval_month"] is None
+    }
+    for (year_, measure), value in england_by_year.items():
+        followed = england_by_year.get((year_, measure.replace("repeat_within", "followed_up")))
+        if "repeat_within" in measure and value is not None and followed:
+            published_numbers.add(percent(value, followed))
+    said_numbers = re.findall(
+        r"[0-9][0-9,.]*[0-9]%?|[0-9]%?", re.sub(r"[0-9]{4}/[0-9]{2}", "", paragraph)
+    )
+    assert set(said_numbers) <= published_numbers, set(said_numbers) - published_numbers
+    return len(suppressed) + len(months) - len(published_months)
+
+
+def test_the_demo_reports_repeat_charts_draw_published_numbers(
+    demo_report: str, demo_repeats: list[dict]
+):
+    """On the demo's own marts (threshold 7): a provider's share drawn, with the others
+    suppressed, the reference line and the published months."""
+    drawn = figures(demo_report)
+    assert check_repeat_charts(demo_report, demo_repeats) > 0
+    assert drawn["chart-repeat-share"]["data"], "the demo draws no provider's share"
+    assert shapes(drawn["chart-repeat-share"]), "the demo draws no reference line"
+    assert drawn["chart-repeat-interval"]["data"], "the demo draws no month"
+    # The year drawn is the demo's first: its second has no patient followed up for 12 months.
+    year = repeat_year(demo_repeats)
+    later = sorted({row["financial_year"] for row in demo_repeats if row["financial_year"] > year})
+    assert later, "the demo has no year after the one drawn"
+    assert f"Patients with a repeat within 12 months, by provider, {year}</h3>" in demo_report
+    for later_year in later:
+        assert f"In {later_year}, " in demo_report
+        assert "none yet followed up for 12 months" in demo_report
+
+
 def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, DbtProject]):
     html, project = suppressed_report
     drawn = figures(html)
@@ -210,12 +412,15 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
     }
     assert counts_are_published(list(attrition.values()))
 
-    # Funnel plot: only commissioners with a published count and rate, at that rate.
+    # Funnel plot: only commissioners with a published count and rate, at that rate, in the
+    # latest financial year (the demo has two).
     rates = {
         code: (count, float(rate) if rate is not None else None)
         for code, count, rate in project.query(
             "select organisation_code, spells_flagged, standardised_rate_per_100000"
             " from main.rpt_rfd_back_rates where organisation_type = 'commissioner'"
+            " and financial_year = (select max(financial_year) from main.rpt_rfd_back_rates"
+            " where organisation_type = 'england')"
         )
     }
     hidden = [code for code, (count, _) in rates.items() if count is None]
@@ -244,6 +449,10 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
         label == ("suppressed" if count is None else f"{count:,}") for _, label, count in labels
     )
     assert annotation_texts(drawn["chart-coding-variation"]) == ["suppressed"] * bars.count(None)
+
+    # Repeat procedures: the providers' shares, the reference line, the interval months and
+    # the summary's paragraph, each from published counts only.
+    suppressed_total += check_repeat_charts(html, repeat_procedures(project))
 
     # The threshold really suppressed cells the report draws, and the tables say so.
     assert suppressed_total > 0, "nothing was suppressed: the test proves nothing"
@@ -369,6 +578,54 @@ def test_report_renders_in_a_browser_without_the_network(demo_report: str, tmp_p
     assert screenshot.stat().st_size > 50_000
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_repeat_procedures_render_in_a_browser(demo_report: str, tmp_path: Path, width: int):
+    """At 1400 and at 800 pixels wide, the repeat procedures section renders: both charts
+    drawn, with their bars and the reference line, of non-zero size and within their section;
+    the page, every table opened, no wider than the window; no script error. The section and
+    the whole page are saved under target/test-output to look at."""
+    page_file = tmp_path / "report.html"
+    page_file.write_text(demo_report, encoding="utf-8")
+    section = SCREENSHOT_DIR / f"repeat-procedures-{width}.png"
+    whole = SCREENSHOT_DIR / f"report-{width}.png"
+    with headless_chromium_page(width, 900) as (page, errors):
+        page.route(re.compile(r"^(?!file:|data:|blob:)"), lambda route: route.abort())
+        page.goto(page_file.as_uri())
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot').length === {len(CHARTS)}",
+            timeout=60_000,
+        )
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        measured = page.evaluate(
+            """ids => ids.map(id => {
+                const chart = document.getElementById(id);
+                const box = chart.getBoundingClientRect();
+                const card = chart.closest('section').getBoundingClientRect();
+                return {id, plotted: chart.classList.contains('js-plotly-plot'),
+                        width: box.width, height: box.height,
+                        inside: box.left >= card.left && box.right <= card.right,
+                        bars: chart.querySelectorAll('.barlayer .point path').length,
+                        lines: chart.querySelectorAll('.shapelayer path').length};
+            })""",
+            REPEAT_CHARTS,
+        )
+        page_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        page.locator("#repeat-procedures").screenshot(path=str(section))
+        page.screenshot(path=str(whole), full_page=True)
+    assert not errors, f"the report raised: {errors}"
+    assert page_width[0] <= page_width[1], f"the page overflows its {width} px window: {page_width}"
+    by_id = {chart["id"]: chart for chart in measured}
+    for chart in by_id.values():
+        assert chart["plotted"] and chart["width"] > 0 and chart["height"] > 0, chart
+        assert chart["inside"], f"{chart['id']} is wider than its section at {width} px"
+        assert chart["bars"] > 0, f"{chart['id']} draws no bar at {width} px"
+    assert by_id["chart-repeat-share"]["lines"] > 0, "no reference line"
+    assert section.stat().st_size > 20_000 and whole.stat().st_size > 50_000
+
+
 def test_control_limits_are_the_interpolated_poisson_ones():
     """Checked by hand: Poisson(1) has F(0) = e^-1 and F(1) = 2e^-1, so its interpolated
     median is 1 - (2e^-1 - 0.5) / e^-1. Far from zero the limits approach the normal ones,
@@ -400,11 +657,13 @@ def hand_made_marts(
     variation: dict[str, int | None] | None = None,
     coverage_label: str | None = None,
     rule_version: str = "2023-12",
+    repeats: list[dict] | None = None,
 ) -> dict[str, list[dict]]:
     """Published marts as `rfd_back_report_data` hands them over: one financial year
     (2023/24, 12,000 spells screened), England's monthly counts (`monthly`, by `YYYYMM`; a
     month left out has no flagged spell), a yearly row for each of three commissioners, the
-    rates (`rates`, England's first), the coding variation (`variation`, by coding)."""
+    rates (`rates`, England's first), the coding variation (`variation`, by coding), the
+    repeat procedures (`repeats`, rows of `repeat_rows`; by default `REPEATS`)."""
     monthly = {"202304": 35, "202305": 50} if monthly is None else monthly
     variation = (
         {"ebi_rule": 85, "v486_with_y114": 30, "rhizotomy": None}
@@ -473,8 +732,66 @@ def hand_made_marts(
             }
             for coding, spells in variation.items()
         ],  # fmt: skip
+        "rpt_rfd_back_repeat_procedures": REPEATS if repeats is None else repeats,
         "rpt_apcs_data_quality": [],
     }
+
+
+def repeat_rows(
+    code: str | None,
+    followed_up_12: int | None,
+    repeat_12: int | None,
+    *,
+    year: str = SCREENED_YEAR,
+    treated: int | None = 200,
+    followed_up_6: int | None = 200,
+    repeat_6: int | None = 35,
+    median: float | None = None,
+    months: dict[int, int | None] | None = None,
+    unknown: int | None = 0,
+) -> list[dict]:
+    """The rows of rpt_rfd_back_repeat_procedures for the coverage (`code` None) or a
+    provider, in one year: each measure's count, and the interval months (`months`, 0 where
+    left out)."""
+    counts = {
+        "patients_treated": treated,
+        "patients_followed_up_6_months": followed_up_6,
+        "patients_repeat_within_6_months": repeat_6,
+        "patients_followed_up_12_months": followed_up_12,
+        "patients_repeat_within_12_months": repeat_12,
+        "spells_patient_unknown": unknown,
+    }
+    rows = [
+        {"measure": measure, "interval_month": None, "measure_count": value,
+         "median_interval_days": median if measure == "patients_repeat_within_12_months" else None}
+        for measure, value in counts.items()
+    ] + [
+        {"measure": "patients_repeat_in_interval_month", "interval_month": month,
+         "measure_count": (months or {}).get(month, 0), "median_interval_days": None}
+        for month in range(1, 13)
+    ]  # fmt: skip
+    return [
+        {
+            "financial_year": year,
+            "organisation_type": "england" if code is None else "provider",
+            "organisation_code": code or "ENGLAND",
+            **row,
+        }
+        for row in rows
+    ]
+
+
+# The coverage's 60 repeats of 200 followed up (30.0%), in months 1, 3 and 5 (10, 15 and
+# 10), two months suppressed, a median of 143 days; a provider at 25.0% and one at 50.0%, one
+# whose repeats are suppressed and one with no patient followed up for 12 months.
+REPEAT_MONTHS = {1: 10, 2: None, 3: 15, 4: None, 5: 10}
+REPEATS = [
+    *repeat_rows(None, 200, 60, median=143, months=REPEAT_MONTHS, unknown=None),
+    *repeat_rows("RX1", 60, 15, median=120),
+    *repeat_rows("RX2", 40, 20, median=200.5),
+    *repeat_rows("RX3", 20, None),
+    *repeat_rows("RX4", 0, 0, treated=10),
+]
 
 
 def rates_row(code: str | None, population: int, spells: int | None, crude, standardised) -> dict:
@@ -806,3 +1123,240 @@ def test_the_rule_version_is_a_sentence_from_the_build_information():
         "guidance as revised in December 2023, with one option that changes the published "
         "rule: a spell with no diagnosis recorded passes the cancer exclusion (decision D2)."
     ) in option
+
+
+# The repeat procedures, from hand-made marts.
+
+
+def caption_of(html: str, chart_id: str) -> str:
+    return re.search(rf'id="{chart_id}-section">.*?<p class="caption">(.*?)</p>', html, re.S).group(
+        1
+    )
+
+
+def shapes(figure: dict) -> list[dict]:
+    return figure["layout"].get("shapes", [])
+
+
+def test_the_repeat_share_is_the_published_repeats_over_the_published_followed_up():
+    """Each provider's bar is its published repeats within 12 months over its published
+    followed-up, highest first, labelled "15 of 60, 25.0%"; the coverage's share is the
+    reference line; a provider whose count is suppressed, or with no patient followed up, has
+    no bar and says why where it would start; the table gives every count beneath."""
+    html = render_html(hand_made_marts(coverage_label="North East"))
+    chart = figures(html)["chart-repeat-share"]
+    [bars] = chart["data"]
+    assert bars["orientation"] == "h"
+    assert bars["y"] == ["RX2", "RX1"]
+    assert bars["x"] == [pytest.approx(50.0), pytest.approx(25.0)]
+    assert bars["text"] == ["20 of 40, 50.0%", "15 of 60, 25.0%"]
+    # The axis reaches past the longest bar; a bar long enough holds its label inside, the
+    # others carry it beyond their end.
+    assert chart["layout"]["xaxis"]["range"][1] > 50
+    assert bars["textposition"] == ["inside", "outside"]
+    [reference] = shapes(chart)
+    assert reference["x0"] == reference["x1"] == pytest.approx(30.0)
+    assert (reference["yref"], reference["y0"], reference["y1"]) == ("paper", 0, 1)
+    assert reference["name"] == "North East: 60 of 200, 30.0%" and reference["showlegend"]
+    assert {a["y"]: a["text"] for a in chart["layout"]["annotations"]} == {
+        "RX3": "suppressed",
+        "RX4": "no patient followed up for 12 months",
+    }
+    assert chart["layout"]["yaxis"]["categoryarray"] == ["RX2", "RX1", "RX3", "RX4"]
+    headers, rows = chart_table(html, "chart-repeat-share")
+    assert headers == [
+        "Provider",
+        "Patients followed up for 12 months",
+        "Patients with a repeat within 12 months",
+        "Share with a repeat",
+    ]
+    assert rows == [
+        ["North East (the reference)", "200", "60", "30.0%"],
+        ["RX2", "40", "20", "50.0%"],
+        ["RX1", "60", "15", "25.0%"],
+        ["RX3", "20", "suppressed", "suppressed"],
+        ["RX4", "0", "0", "no patient followed up for 12 months"],
+    ]
+    assert "Patients with a repeat within 12 months, by provider, 2023/24</h3>" in html
+    caption = caption_of(html, "chart-repeat-share")
+    for words in (
+        "The dashed line is the share for North East (60 of 200, 30.0%)",
+        "Counts from 1 to 7 are suppressed and every other count is rounded to the nearest 5",
+        "secondary suppression",
+        "the share is computed from the rounded counts",
+        "Only patients whose 12 months (365 days) of follow-up the extract holds count",
+        "on the same day, or overlapping, are one episode",
+        "a repeat at another provider counts for the provider of the first",
+        "1 provider(s) with a suppressed count: no bar.",
+    ):
+        assert words in caption.replace("&#39;", "'"), f"the caption does not say {words!r}"
+    # The section: both charts under one heading, each with its table.
+    group = re.search(
+        r'<div class="chart-group" id="repeat-procedures">(.*?)<section id="about">', html, re.S
+    )
+    assert group and '<h2 class="chart-group-title">Repeat procedures</h2>' in group.group(1)
+    assert group.group(1).count('<section class="chart-section"') == 2
+    assert re.search(r"</section>\s*</div>\s*$", group.group(1)), "the group is not closed"
+
+
+def test_a_provider_share_is_left_out_wherever_a_count_is_suppressed():
+    """A suppressed followed-up count leaves no share either, even beside a published
+    repeat count; the coverage's share unpublished draws no line and the caption says so;
+    with every provider suppressed, the chart says there is nothing to draw."""
+    repeats = [
+        *repeat_rows(None, 200, None, months={1: None, 2: None}),
+        *repeat_rows("RX1", None, 15),
+        *repeat_rows("RX2", 40, 20),
+    ]
+    html = render_html(hand_made_marts(repeats=repeats))
+    chart = figures(html)["chart-repeat-share"]
+    [bars] = chart["data"]
+    assert bars["y"] == ["RX2"] and bars["text"] == ["20 of 40, 50.0%"]
+    assert not shapes(chart)
+    assert {a["y"]: a["text"] for a in chart["layout"]["annotations"]} == {"RX1": "suppressed"}
+    assert "is not published (suppressed)" in caption_of(html, "chart-repeat-share")
+    _, rows = chart_table(html, "chart-repeat-share")
+    assert rows[0][1:] == ["200", "suppressed", "suppressed"]
+    assert rows[2] == ["RX1", "suppressed", "15", "suppressed"]
+
+    every_provider_suppressed = [
+        *repeat_rows(None, 200, 60, months={1: 60}),
+        *repeat_rows("RX1", 20, None),
+        *repeat_rows("RX2", None, None),
+    ]
+    html = render_html(hand_made_marts(repeats=every_provider_suppressed))
+    chart = figures(html)["chart-repeat-share"]
+    assert annotation_texts(chart) == [
+        "Every provider's share is suppressed in 2023/24: nothing to draw"
+    ]
+    assert not chart["data"] and not shapes(chart)
+    assert chart["layout"]["xaxis"]["visible"] is False
+    assert "2 provider(s) with a suppressed count" in caption_of(html, "chart-repeat-share")
+
+
+@pytest.mark.parametrize(
+    "repeats",
+    [
+        repeat_rows(None, 0, 0, year="2024/25", followed_up_6=90, repeat_6=25),
+        [
+            *repeat_rows(None, 0, 0, year="2024/25", followed_up_6=90, repeat_6=25),
+            *repeat_rows("RX1", 0, 0, year="2024/25", treated=50, followed_up_6=None),
+        ],
+    ],
+    ids=["the coverage only", "with a provider"],
+)
+def test_a_year_with_no_patient_followed_up_for_12_months_has_no_share(repeats: list[dict]):
+    """No patient has 12 months of follow-up: neither chart draws a share of 0%, each says
+    why, and the summary says so, with the 6-month figures it has."""
+    html = render_html(hand_made_marts(repeats=repeats))
+    drawn = figures(html)
+    for chart in ("chart-repeat-share", "chart-repeat-interval"):
+        assert annotation_texts(drawn[chart]) == [
+            "No patient has 12 months of follow-up in this extract yet"
+        ], chart
+        assert not drawn[chart]["data"] and not shapes(drawn[chart]), chart
+        assert drawn[chart]["layout"]["yaxis"]["visible"] is False, chart
+    assert "0.0%" not in page_text(html)
+    assert (
+        "No patient has 12 months of follow-up in this extract yet, so no share with a repeat "
+        "within 12 months. In 2024/25, 200 patients were treated, none yet followed up for 12 "
+        "months; of 90 followed up for 6 months, 25 (27.8%) had another within 6 months."
+    ) in html
+    # Beside a year whose patients are followed up, that year is drawn, and the later one
+    # is said to be not yet followed up.
+    html = render_html(hand_made_marts(repeats=[*REPEATS, *repeats]))
+    assert "Patients with a repeat within 12 months, by provider, 2023/24</h3>" in html
+    assert "Months to the repeat, all 3 commissioners in the extract, 2023/24</h3>" in html
+    assert "In 2024/25, 200 patients were treated, none yet followed up for 12 months" in html
+
+
+def test_no_patient_at_all_says_so():
+    html = render_html(hand_made_marts(repeats=[]))
+    drawn = figures(html)
+    for chart in ("chart-repeat-share", "chart-repeat-interval"):
+        assert annotation_texts(drawn[chart]) == [
+            "No flagged spell with a patient number in this period"
+        ]
+    assert "Repeat procedures: no flagged spell in this period, so no repeat to count." in html
+
+
+def test_the_interval_histogram_draws_published_months_only():
+    """A bar, labelled with its count, for each published month of the coverage (0 is
+    published); a suppressed month has no bar and says so where it would stand; the caption
+    gives the median and what a month means; the table lists every month and the total."""
+    html = render_html(hand_made_marts(coverage_label="North East"))
+    chart = figures(html)["chart-repeat-interval"]
+    [bars] = chart["data"]
+    published = {month: count for month, count in REPEAT_MONTHS.items() if count is not None}
+    expected = published | {month: 0 for month in range(6, 13)}
+    assert dict(zip(bars["x"], bars["y"], strict=True)) == expected
+    assert bars["text"] == [f"{expected[month]:,}" for month in bars["x"]]
+    assert set(bars["width"]) == {0.8}
+    suppressed = [a for a in chart["layout"]["annotations"] if a["text"] == "suppressed"]
+    assert sorted(a["x"] for a in suppressed) == [2, 4]
+    assert all(a["y"] == 0 for a in suppressed)
+    caption = caption_of(html, "chart-repeat-interval")
+    for words in (
+        "The median interval was 143 days.",
+        "month 1 is days 1 to 30, month 6 days 153 to 182 and month 12 days 335 to 365",
+        "Only a published month has a bar; 2 month(s) suppressed.",
+        "Counts from 1 to 7 are suppressed",
+    ):
+        assert words in caption, f"the caption does not say {words!r}"
+    assert "Months to the repeat, North East, 2023/24</h3>" in html
+    _, rows = chart_table(html, "chart-repeat-interval")
+    assert rows[0] == ["1", "1 to 30", "10"] and rows[1] == ["2", "31 to 60", "suppressed"]
+    assert rows[5] == ["6", "153 to 182", "0"] and rows[11] == ["12", "335 to 365", "0"]
+    assert rows[12] == ["1 to 12 (within 12 months)", "1 to 365", "60"]
+    # The months' days are the mart's: the month is days × 12 / 365, rounded up.
+    days = [tuple(map(int, row[1].split(" to "))) for row in rows[:12]]
+    for month, (first, last) in enumerate(days, start=1):
+        assert math.ceil(first * 12 / 365) == math.ceil(last * 12 / 365) == month
+        assert math.ceil((first - 1) * 12 / 365) == month - 1
+    assert days[-1][1] == 365
+
+
+@pytest.mark.parametrize(
+    ("months", "total", "message"),
+    [
+        (
+            {month: None for month in range(1, 13)},
+            60,
+            "Every month's count is suppressed: nothing to draw",
+        ),
+        ({1: None, 2: None}, 10, "No repeat to draw: 2 month(s) suppressed, the others 0"),
+        ({}, 0, "No patient followed up had a repeat within 12 months in 2023/24"),
+    ],
+    ids=["every month suppressed", "some suppressed, the others 0", "no repeat"],
+)
+def test_an_interval_histogram_with_nothing_to_draw_says_so(months, total, message):
+    repeats = repeat_rows(None, 200, total, months=months)
+    chart = figures(render_html(hand_made_marts(repeats=repeats)))["chart-repeat-interval"]
+    assert annotation_texts(chart) == [message]
+    assert not chart["data"]
+    assert chart["layout"]["xaxis"]["visible"] is False
+
+
+def test_the_repeat_narrative_gives_published_numbers_only():
+    """The summary's paragraph: the year drawn, with the coverage's published counts and
+    shares from them, the median, the 6-month figures and the spells with no patient number;
+    a suppressed count is "a suppressed number", never a share."""
+    html = render_html(hand_made_marts(coverage_label="North East"))
+    assert (
+        "Repeat procedures, for North East (a repeat is counted only for a patient the extract "
+        "follows up for the whole window). In 2023/24, 200 patients were treated and 200 were "
+        "followed up for 12 months, of whom 60 (30.0%) had another procedure within 12 months, "
+        "a median of 143 days after the first; of 200 followed up for 6 months, 35 (17.5%) had "
+        "another within 6 months. A suppressed number of flagged spells had no patient number "
+        "and could not be linked."
+    ) in html
+    suppressed = repeat_rows(None, 200, None, treated=None, repeat_6=None, unknown=15)
+    html = render_html(hand_made_marts(repeats=suppressed))
+    assert (
+        "In 2023/24, a suppressed number of patients were treated and 200 were followed up for "
+        "12 months, of whom a suppressed number had another procedure within 12 months; of 200 "
+        "followed up for 6 months, a suppressed number had another within 6 months. 15 flagged "
+        "spells had no patient number and could not be linked."
+    ) in html
+    none_unknown = render_html(hand_made_marts(repeats=repeat_rows(None, 200, 60, unknown=0)))
+    assert "no patient number" not in none_unknown

@@ -28,7 +28,7 @@ cells as (
             {%- if measure == 'patients_repeat_within_12_months' %}
                 median_interval_days
             {%- else %}
-                cast(null as {{ dbt.type_numeric() }}) as median_interval_days
+                cast(null as decimal(10, 1)) as median_interval_days
             {%- endif %}
         from repeat_procedures
         union all
@@ -41,7 +41,7 @@ cells as (
             'patients_repeat_in_interval_month' as measure,
             {{ month }} as interval_month,
             patients_repeat_in_month_{{ month }} as measure_count,
-            cast(null as {{ dbt.type_numeric() }}) as median_interval_days
+            cast(null as decimal(10, 1)) as median_interval_days
         from repeat_procedures
         {{- ' union all' if not loop.last }}
     {%- endfor %}

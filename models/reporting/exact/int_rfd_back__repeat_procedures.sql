@@ -160,7 +160,8 @@ unknown_patients as (
 ),
 
 -- The median interval of the patients with a repeat within 12 months: the middle interval,
--- or the mean of the middle two.
+-- or the mean of the middle two, so a whole or half day, as a decimal with one place (the
+-- same type, and the same text, on every engine).
 ranked_intervals as (
     select
         financial_year,
@@ -183,7 +184,8 @@ medians as (
         financial_year,
         organisation_type,
         organisation_code,
-        avg(cast(repeat_interval_days as {{ dbt.type_numeric() }})) as median_interval_days
+        cast(avg(cast(repeat_interval_days as decimal(10, 1))) as decimal(10, 1))
+            as median_interval_days
     from ranked_intervals
     where 2 * interval_rank between intervals and intervals + 2
     group by financial_year, organisation_type, organisation_code
