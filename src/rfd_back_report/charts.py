@@ -410,6 +410,22 @@ def funnel_plot(rates: Rows, coverage: Coverage) -> Chart:
 BAR_GROUP_WIDTH = 0.8
 
 
+def suppressed_bar_label(x: float) -> dict:
+    """The word "suppressed" standing up from the axis where a vertical bar's published
+    count is suppressed (no bar is drawn), at `x` on the category axis."""
+    return {
+        "text": SUPPRESSED,
+        "x": x,
+        "xref": "x",
+        "y": 0,
+        "yref": "y",
+        "yanchor": "bottom",
+        "textangle": -90,
+        "showarrow": False,
+        "font": {"size": 12, "color": NHS_DARK_GREY},
+    }
+
+
 def bar_label(count) -> str:
     """The text on a bar: the published count, or "suppressed"."""
     return SUPPRESSED if count is None else f"{count:,}"
@@ -456,17 +472,7 @@ def coding_variation(variation: Rows, coverage: Coverage) -> Chart:
         # its category, a category axis placing category k at k.
         offset = BAR_GROUP_WIDTH * ((index + 0.5) / len(series) - 0.5)
         annotations += [
-            {
-                "text": SUPPRESSED,
-                "x": position + offset,
-                "xref": "x",
-                "y": 0,
-                "yref": "y",
-                "yanchor": "bottom",
-                "textangle": -90,
-                "showarrow": False,
-                "font": {"size": 12, "color": NHS_DARK_GREY},
-            }
+            suppressed_bar_label(position + offset)
             for position, value in enumerate(values)
             if value is None
         ]
@@ -838,20 +844,7 @@ def repeat_intervals(repeats: Rows, coverage: Coverage) -> Chart:
             "range": [0.4, 12.6],
         },
         yaxis={"title": {"text": "Patients with a repeat"}, "rangemode": "tozero"},
-        annotations=[
-            {
-                "text": SUPPRESSED,
-                "x": month,
-                "xref": "x",
-                "y": 0,
-                "yref": "y",
-                "yanchor": "bottom",
-                "textangle": -90,
-                "showarrow": False,
-                "font": {"size": 12, "color": NHS_DARK_GREY},
-            }
-            for month in suppressed
-        ],
+        annotations=[suppressed_bar_label(month) for month in suppressed],
     )
     message = None
     if year is None:

@@ -70,12 +70,16 @@ def published(tmp_path_factory) -> DbtProject:
     work_dir = tmp_path_factory.mktemp("differencing")
     project = DbtProject(work_dir=work_dir, data_dir=work_dir / "extract")
     crafted_extract(project.data_dir)
+    return built(project, "+rpt_rfd_back_rates", "+rpt_rfd_back_attrition")
+
+
+def built(project: DbtProject, *selected: str) -> DbtProject:
+    """The project built up to `selected`, with their data tests but no unit test."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         result = project.invoke(
             "build",
             "--select",
-            "+rpt_rfd_back_rates",
-            "+rpt_rfd_back_attrition",
+            *selected,
             "--indirect-selection",
             "cautious",
             "--exclude-resource-type",
@@ -301,19 +305,7 @@ def published_repeats(tmp_path_factory) -> DbtProject:
         ExtractSpec(spells=REPEAT_SPELLS, seed=SEED, candidate_share=0.2, financial_years=2)
     )
     write_extract(spells, derived, project.data_dir, "csv")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        result = project.invoke(
-            "build",
-            "--select",
-            "+rpt_rfd_back_repeat_procedures",
-            "--indirect-selection",
-            "cautious",
-            "--exclude-resource-type",
-            "unit_test",
-            monkeypatch=monkeypatch,
-        )
-    assert result.success, f"dbt build failed: {result.exception}"
-    return project
+    return built(project, "+rpt_rfd_back_repeat_procedures")
 
 
 def repeat_attack(published: dict, exact: dict, window=count_window) -> tuple[int, list[tuple]]:

@@ -27,6 +27,7 @@ from rfd_back_report.charts import (
     CRUDE_RATE,
     POSITION_STYLES,
     STANDARDISED_RATE,
+    measure_counts,
     month_label,
 )
 from rfd_back_report.funnel import control_limits, poisson_quantile_interpolated
@@ -228,18 +229,6 @@ def repeat_year(repeats: list[dict]) -> str:
     return max(years)
 
 
-def repeat_counts(repeats: list[dict], year: str, organisation_type: str) -> dict[str, dict]:
-    counts: dict[str, dict] = {}
-    for row in repeats:
-        if (
-            row["financial_year"] == year
-            and row["organisation_type"] == organisation_type
-            and row["interval_month"] is None
-        ):
-            counts.setdefault(row["organisation_code"], {})[row["measure"]] = row
-    return counts
-
-
 def percent(repeats: int, followed_up: int) -> str:
     return f"{100 * repeats / followed_up:.1f}%"
 
@@ -263,7 +252,7 @@ def check_repeat_charts(html: str, repeats: list[dict]) -> int:
     year = repeat_year(repeats)
     providers = {
         code: (rows[REPEAT_12]["measure_count"], rows[FOLLOWED_UP_12]["measure_count"])
-        for code, rows in repeat_counts(repeats, year, "provider").items()
+        for code, rows in measure_counts(repeats, year, "provider").items()
     }
     shares = {
         code: (repeats_, followed)
@@ -282,7 +271,7 @@ def check_repeat_charts(html: str, repeats: list[dict]) -> int:
         for code, (r, f) in shares.items()
     }
     assert counts_are_published([count for pair in shares.values() for count in pair])
-    england = repeat_counts(repeats, year, "england")["ENGLAND"]
+    england = measure_counts(repeats, year, "england")["ENGLAND"]
     reference = (england[REPEAT_12]["measure_count"], england[FOLLOWED_UP_12]["measure_count"])
     if shares:
         labels = {a["y"]: a["text"] for a in share_chart["layout"].get("annotations", [])}

@@ -22,9 +22,7 @@ splits as (
 ),
 
 organisation_types as (
-    select 'provider' as organisation_type
-    union all
-    select 'commissioner' as organisation_type
+    {{ organisation_types(with_england=false) }}
 ),
 
 -- A split's values and, as their total, the organisation's `all` cell (in every split).

@@ -37,11 +37,7 @@ period_types as (
 ),
 
 organisation_types as (
-    select 'england' as organisation_type
-    union all
-    select 'provider' as organisation_type
-    union all
-    select 'commissioner' as organisation_type
+    {{ organisation_types() }}
 ),
 
 breakdowns as (
@@ -68,11 +64,10 @@ activity_in_cells as (
         end as period,
         case when period_types.period_type = 'month' then activity.quarter_label end as quarter_of_month,
         organisation_types.organisation_type,
-        case
-            when organisation_types.organisation_type = 'england' then 'ENGLAND'
-            when organisation_types.organisation_type = 'provider' then activity.provider_code
-            else activity.commissioner_code
-        end as organisation_code,
+        {{ organisation_code_for(
+            'organisation_types.organisation_type', 'activity.provider_code',
+            'activity.commissioner_code'
+        ) }} as organisation_code,
         breakdowns.breakdown,
         case
             when breakdowns.breakdown = 'all' then 'all'

@@ -12,9 +12,7 @@ cells as (
 ),
 
 organisation_types as (
-    select 'provider' as organisation_type
-    union all
-    select 'commissioner' as organisation_type
+    {{ organisation_types(with_england=false) }}
 ),
 
 -- A year and organisation's variations and, as their total, its `all` cell.

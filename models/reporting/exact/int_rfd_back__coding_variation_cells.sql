@@ -20,11 +20,7 @@ coding_variation as (
 ),
 
 organisation_types as (
-    select 'england' as organisation_type
-    union all
-    select 'provider' as organisation_type
-    union all
-    select 'commissioner' as organisation_type
+    {{ organisation_types() }}
 ),
 
 variations as (
@@ -39,11 +35,10 @@ spells_in_cells as (
     select
         coding_variation.financial_year,
         organisation_types.organisation_type,
-        case
-            when organisation_types.organisation_type = 'england' then 'ENGLAND'
-            when organisation_types.organisation_type = 'provider' then coding_variation.provider_code
-            else coding_variation.commissioner_code
-        end as organisation_code,
+        {{ organisation_code_for(
+            'organisation_types.organisation_type', 'coding_variation.provider_code',
+            'coding_variation.commissioner_code'
+        ) }} as organisation_code,
         case
             when variations.variation = 'all' then 'all'
             else coding_variation.coding_variation

@@ -18,9 +18,7 @@ cells as (
 ),
 
 organisation_types as (
-    select 'provider' as organisation_type
-    union all
-    select 'commissioner' as organisation_type
+    {{ organisation_types(with_england=false) }}
 ),
 
 organisation_memberships as (

@@ -23,11 +23,7 @@ procedures as (
 ),
 
 organisation_types as (
-    select 'england' as organisation_type
-    union all
-    select 'provider' as organisation_type
-    union all
-    select 'commissioner' as organisation_type
+    {{ organisation_types() }}
 ),
 
 -- Each flagged spell once for England, its provider and its commissioner.
@@ -35,11 +31,10 @@ spells_in_organisations as (
     select
         procedures.financial_year,
         organisation_types.organisation_type,
-        case
-            when organisation_types.organisation_type = 'england' then 'ENGLAND'
-            when organisation_types.organisation_type = 'provider' then procedures.provider_code
-            else procedures.commissioner_code
-        end as organisation_code,
+        {{ organisation_code_for(
+            'organisation_types.organisation_type', 'procedures.provider_code',
+            'procedures.commissioner_code'
+        ) }} as organisation_code,
         procedures.pseudo_nhs_number,
         procedures.episode_number
     from procedures
