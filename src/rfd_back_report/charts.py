@@ -58,6 +58,11 @@ class Chart:
     group: str | None = None
 
 
+def counted(number: int, noun: str) -> str:
+    """`number` and `noun`, plural unless the number is 1: "1 commissioner", "3 months"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def shown(value) -> object:
     """A published value as the tables show it: a suppressed cell says so."""
     return SUPPRESSED if value is None else value
@@ -180,14 +185,17 @@ def trend(activity: Rows, screened_years: set[str], coverage: Coverage) -> Chart
         elif suppressed == len(rows):
             message = "Every month's count is suppressed: nothing to draw"
         else:
-            message = f"No flagged spells to draw: {suppressed} month(s) suppressed, the others 0"
+            message = (
+                f"No flagged spells to draw: {counted(suppressed, 'month')} suppressed,"
+                " the others 0"
+            )
         nothing_to_draw(figure, message)
     return Chart(
         "chart-trend",
         f"Flagged spells by month, {coverage.name}",
         f"Spells flagged 2K_RFD_back in each activity month, for {coverage.name}, by "
         "financial year."
-        + (f" {suppressed} month(s) suppressed, not drawn." if suppressed else ""),
+        + (f" {counted(suppressed, 'month')} suppressed, not drawn." if suppressed else ""),
         figure,
         ["Financial year", "Month", "Flagged spells"],
         rows,
@@ -394,8 +402,8 @@ def funnel_plot(rates: Rows, coverage: Coverage) -> Chart:
         "rates, to one decimal place: the crude rate (flagged spells per 100,000 population, "
         "from the published count) and the standardised rate the chart draws."
         + (
-            f" {hidden} commissioner(s) not shown: their count is suppressed, so no rate is "
-            "published."
+            f" {counted(hidden, 'commissioner')} not shown: their count is suppressed, so no"
+            " rate is published."
             if hidden
             else ""
         ),
@@ -772,7 +780,7 @@ def repeat_share(repeats: Rows, coverage: Coverage) -> Chart:
         f"{REPEAT_DISCLOSURE}; the share is computed from the rounded counts.",
     ]
     if suppressed:
-        caption.append(f"{suppressed} provider(s) with a suppressed count: no bar.")
+        caption.append(f"{counted(suppressed, 'provider')} with a suppressed count: no bar.")
     return Chart(
         "chart-repeat-share",
         "Patients with a repeat within 12 months, by provider" + (f", {year}" if year else ""),
@@ -855,7 +863,9 @@ def repeat_intervals(repeats: Rows, coverage: Coverage) -> Chart:
         if suppressed and not published:
             message = "Every month's count is suppressed: nothing to draw"
         elif suppressed:
-            message = f"No repeat to draw: {len(suppressed)} month(s) suppressed, the others 0"
+            message = (
+                f"No repeat to draw: {counted(len(suppressed), 'month')} suppressed, the others 0"
+            )
         else:
             message = f"No month of the interval is published for {year}"
     if message:
@@ -882,7 +892,7 @@ def repeat_intervals(repeats: Rows, coverage: Coverage) -> Chart:
     if year:
         caption.append(
             "Only a published month has a bar"
-            + (f"; {len(suppressed)} month(s) suppressed." if suppressed else ".")
+            + (f"; {counted(len(suppressed), 'month')} suppressed." if suppressed else ".")
         )
     return Chart(
         "chart-repeat-interval",

@@ -20,6 +20,7 @@ from rfd_back_report.charts import (
     SPELLS_PATIENT_UNKNOWN,
     Chart,
     Share,
+    counted,
     days_text,
     followed_up_year,
     is_financial_year,
@@ -188,8 +189,8 @@ def variation(funnel: Chart | None, rates: Rows | None, coverage: Coverage) -> s
         "Standard Population 2013, was "
         + ("suppressed" if standardised is None else f"{standardised:.1f} per 100,000")
         + ("" if crude is None else f" (crude rate {crude:.1f} per 100,000)")
-        + f". Of {len(positions)} commissioners with a published rate, {above} lie above the "
-        f"99.8% control limit and {below} below it."
+        + f". Of {counted(len(positions), 'commissioner')} with a published rate, {above} "
+        f"{'is' if above == 1 else 'are'} above the 99.8% control limit and {below} below it."
     )
     sources = {row["population_source"] for row in rates if row.get("population_source")}
     if sources:

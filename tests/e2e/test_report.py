@@ -27,6 +27,7 @@ from rfd_back_report.charts import (
     CRUDE_RATE,
     POSITION_STYLES,
     STANDARDISED_RATE,
+    counted,
     measure_counts,
     month_label,
 )
@@ -305,11 +306,11 @@ def check_repeat_charts(html: str, repeats: list[dict]) -> int:
         assert annotation_texts(histogram).count("suppressed") == len(months) - len(heights)
     else:
         assert not heights
+        suppressed = counted(len(months) - len(published_months), "month")
         assert annotation_texts(histogram) in (
             ["Every month's count is suppressed: nothing to draw"],
-            [f"No repeat to draw: {len(months) - len(published_months)} month(s) suppressed, "
-             "the others 0"],
-        )  # fmt: skip
+            [f"No repeat to draw: {suppressed} suppressed, the others 0"],
+        )
     assert counts_are_published(list(heights.values()))
     median = england[REPEAT_12]["median_interval_days"]
     if median is not None:
@@ -417,7 +418,7 @@ def test_no_suppressed_cell_reaches_the_report(suppressed_report: tuple[str, Dbt
     markers = {"data": [t for t in drawn["chart-funnel"]["data"] if t.get("mode") == "markers"]}
     points = {code: rate for _, code, rate in plotted(markers, "text", "y")}
     assert points == {code: rate for code, (count, rate) in rates.items() if count is not None}
-    assert f"{len(hidden)} commissioner(s) not shown" in html
+    assert f"{counted(len(hidden), 'commissioner')} not shown" in html
 
     # Coding variation: England, the EBI count and each variation.
     variation = published(
@@ -853,7 +854,7 @@ def test_a_trend_of_suppressed_months_says_so():
     html = render_html(hand_made_marts(monthly={"202304": None, "202305": 0}))
     trend = figures(html)["chart-trend"]
     [message] = annotation_texts(trend)
-    assert "1 month(s) suppressed" in message and message != "No flagged spells in this period"
+    assert "1 month suppressed" in message and message != "No flagged spells in this period"
     assert trend["layout"]["yaxis"]["visible"] is False
 
 
@@ -876,7 +877,7 @@ def test_a_funnel_plot_or_coding_variation_with_nothing_to_draw_says_so():
     ]
     for chart in ("chart-funnel", "chart-coding-variation"):
         assert drawn[chart]["layout"]["yaxis"]["visible"] is False, chart
-    assert "1 commissioner(s) not shown" in html
+    assert "1 commissioner not shown" in html
 
 
 def test_a_trend_with_flagged_spells_draws_its_axes():
@@ -1176,7 +1177,7 @@ def test_the_repeat_share_is_the_published_repeats_over_the_published_followed_u
         "Only patients whose 12 months (365 days) of follow-up the extract holds count",
         "on the same day, or overlapping, are one episode",
         "a repeat at another provider counts for the provider of the first",
-        "1 provider(s) with a suppressed count: no bar.",
+        "1 provider with a suppressed count: no bar.",
     ):
         assert words in caption.replace("&#39;", "'"), f"the caption does not say {words!r}"
     # The section: both charts under one heading, each with its table.
@@ -1220,7 +1221,7 @@ def test_a_provider_share_is_left_out_wherever_a_count_is_suppressed():
     ]
     assert not chart["data"] and not shapes(chart)
     assert chart["layout"]["xaxis"]["visible"] is False
-    assert "2 provider(s) with a suppressed count" in caption_of(html, "chart-repeat-share")
+    assert "2 providers with a suppressed count" in caption_of(html, "chart-repeat-share")
 
 
 @pytest.mark.parametrize(
@@ -1288,7 +1289,7 @@ def test_the_interval_histogram_draws_published_months_only():
     for words in (
         "The median interval was 143 days.",
         "month 1 is days 1 to 30, month 6 days 153 to 182 and month 12 days 335 to 365",
-        "Only a published month has a bar; 2 month(s) suppressed.",
+        "Only a published month has a bar; 2 months suppressed.",
         "Counts from 1 to 7 are suppressed",
     ):
         assert words in caption, f"the caption does not say {words!r}"
@@ -1313,7 +1314,7 @@ def test_the_interval_histogram_draws_published_months_only():
             60,
             "Every month's count is suppressed: nothing to draw",
         ),
-        ({1: None, 2: None}, 10, "No repeat to draw: 2 month(s) suppressed, the others 0"),
+        ({1: None, 2: None}, 10, "No repeat to draw: 2 months suppressed, the others 0"),
         ({}, 0, "No patient followed up had a repeat within 12 months in 2023/24"),
     ],
     ids=["every month suppressed", "some suppressed, the others 0", "no repeat"],
