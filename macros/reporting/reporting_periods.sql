@@ -37,3 +37,16 @@
         else {{ dbt.concat([as_text(lower), "'-'", as_text(lower ~ ' + 4')]) }}
     end
 {%- endmacro %}
+
+{#- A predicate true where the date `discharge_date` falls in `activity_month` (`YYYYMM`, as
+    SUS derives it from the discharge): a date the extract's months vouch for. -#}
+{% macro discharged_in_activity_month(discharge_date, activity_month) -%}
+    {{ dbt.date_trunc('month', discharge_date) }}
+    = case
+        when {{ is_activity_month(activity_month) }}
+            then cast({{ dbt.concat([
+                'substring(' ~ activity_month ~ ', 1, 4)', "'-'",
+                'substring(' ~ activity_month ~ ', 5, 2)', "'-01'"
+            ]) }} as date)
+    end
+{%- endmacro %}

@@ -26,3 +26,15 @@
     {%- endif -%}
     {{ return(value) }}
 {% endmacro %}
+
+{#- The date var `name` as `YYYY-MM-DD` text, for a SQL date literal; anything else stops the
+    run naming the var (no SQL is written from it unchecked). -#}
+{% macro rfd_back_date_var(name) %}
+    {%- set value = var(name) | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])', value) -%}
+        {{ exceptions.raise_compiler_error(
+            'The var ' ~ name ~ ' must be a date written YYYY-MM-DD (e.g. 2025-03-31), or null.'
+        ) }}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}

@@ -521,11 +521,14 @@ REPEAT_WITHIN_6_MONTHS = "patients_repeat_within_6_months"
 FOLLOWED_UP_12_MONTHS = "patients_followed_up_12_months"
 REPEAT_WITHIN_12_MONTHS = "patients_repeat_within_12_months"
 REPEAT_IN_INTERVAL_MONTH = "patients_repeat_in_interval_month"
-SPELLS_PATIENT_UNKNOWN = "spells_patient_unknown"
 REPEAT_PROCEDURES = "Repeat procedures"
 NO_FOLLOW_UP = "No patient has 12 months of follow-up in this extract yet"
 NO_PATIENT = "No flagged spell with a patient number in this period"
 NOT_FOLLOWED_UP = "no patient followed up for 12 months"
+# A share is drawn only over at least this many followed-up patients: both counts are rounded
+# to 5, so over fewer a share could mislead (15 of 15 may be 13 of 16, 81%).
+MINIMUM_FOLLOWED_UP = 20
+FEW_FOLLOWED_UP = f"fewer than {MINIMUM_FOLLOWED_UP} followed up: no share"
 DAYS_IN_A_YEAR = 365
 REPEAT_DISCLOSURE = (
     "Counts from 1 to 7 are suppressed and every other count is rounded to the nearest 5, "
@@ -573,18 +576,32 @@ class Share:
 
 
 def share(repeats, followed_up) -> Share | str:
-    """The share of the followed-up with a repeat, where both counts are published and someone
-    is followed up; else why there is none."""
+    """The share of the followed-up with a repeat, where both counts are published and at
+    least MINIMUM_FOLLOWED_UP patients are followed up; else why there is none."""
     if repeats is None or followed_up is None:
         return SUPPRESSED
     if followed_up == 0:
         return NOT_FOLLOWED_UP
+    if followed_up < MINIMUM_FOLLOWED_UP:
+        return FEW_FOLLOWED_UP
     return Share(repeats, followed_up)
 
 
 def followed_up_year(repeats: Rows) -> str | None:
-    """The latest financial year in which any patient is followed up for 12 months: a count of
-    the followed-up that is above 0, or suppressed (disclosure control never suppresses a 0)."""
+    """The latest financial year whose patients are all followed up for 12 months (the whole
+    extract's count of them published, above 0 and equal to its patients treated); failing
+    that, the latest in which any patient is: a count of the followed-up that is above 0, or
+    suppressed (disclosure control never suppresses a 0). A year whose follow-up the extract
+    only begins to hold (a stray later spell, a part-year) is not headlined over a whole one."""
+    coverage = measure_counts_by_year(repeats, "england")
+    complete = [
+        year
+        for year, counts in coverage.items()
+        if measure_count(counts, FOLLOWED_UP_12_MONTHS)
+        and measure_count(counts, FOLLOWED_UP_12_MONTHS) == measure_count(counts, PATIENTS_TREATED)
+    ]
+    if complete:
+        return max(complete)
     years = [
         row["financial_year"]
         for row in repeats
@@ -594,6 +611,16 @@ def followed_up_year(repeats: Rows) -> str | None:
         and is_financial_year(row["financial_year"])
     ]
     return max(years) if years else None
+
+
+def measure_counts_by_year(repeats: Rows, organisation_type: str) -> dict[str, dict]:
+    """{financial year: {measure: row}} of the first organisation of `organisation_type` (the
+    whole extract's, for `england`), the well-formed years only."""
+    years = {row["financial_year"] for row in repeats if is_financial_year(row["financial_year"])}
+    return {
+        year: next(iter(measure_counts(repeats, year, organisation_type).values()), {})
+        for year in years
+    }
 
 
 def no_follow_up_message(repeats: Rows) -> str:
@@ -762,12 +789,17 @@ def repeat_share(repeats: Rows, coverage: Coverage) -> Chart:
             figure,
             f"Every provider's share is suppressed in {year}: nothing to draw"
             if suppressed
+            else f"No provider has {MINIMUM_FOLLOWED_UP} or more patients followed up for 12"
+            f" months in {year}"
+            if any(value == FEW_FOLLOWED_UP for _, value in undrawn)
             else f"No provider has a patient followed up for 12 months in {year}",
         )
     caption = [
-        "Of each provider's patients in the latest financial year in which any patient is "
-        "followed up for 12 months, the share who had another radiofrequency denervation within "
-        "12 months, each bar labelled with the published counts and the share.",
+        "Of each provider's patients in the latest financial year whose patients are all "
+        "followed up for 12 months (else the latest in which any is), the share who had another "
+        "radiofrequency denervation within 12 months, each bar labelled with the published "
+        f"counts and the share; a share only over {MINIMUM_FOLLOWED_UP} or more followed-up "
+        "patients, since both counts are rounded.",
     ]
     if isinstance(reference_share, Share):
         caption.append(

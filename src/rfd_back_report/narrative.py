@@ -17,7 +17,6 @@ from rfd_back_report.charts import (
     POSITION_STYLES,
     REPEAT_WITHIN_6_MONTHS,
     REPEAT_WITHIN_12_MONTHS,
-    SPELLS_PATIENT_UNKNOWN,
     Chart,
     Share,
     counted,
@@ -232,12 +231,6 @@ def repeats_in_year(year: str, counts: dict, followed_up_for_12_months: bool) ->
         sentence += (
             f"; of {number(followed_6)} followed up for 6 months, "
             f"{with_share(repeats_6, followed_6)} had another within 6 months."
-        )
-    unknown = measure_count(counts, SPELLS_PATIENT_UNKNOWN)
-    if unknown != 0 and SPELLS_PATIENT_UNKNOWN in counts:
-        sentence += (
-            f" {count(unknown)[:1].upper()}{count(unknown)[1:]} flagged spells had no patient "
-            "number and could not be linked."
         )
     return sentence
 

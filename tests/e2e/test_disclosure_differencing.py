@@ -10,6 +10,7 @@ small, and the attacker is told that no flagged spell lies outside those strata.
 from __future__ import annotations
 
 import csv
+import math
 import random
 from pathlib import Path
 
@@ -308,7 +309,15 @@ def published_repeats(tmp_path_factory) -> DbtProject:
     return built(project, "+rpt_rfd_back_repeat_procedures")
 
 
-def repeat_attack(published: dict, exact: dict, window=count_window) -> tuple[int, list[tuple]]:
+def interval_month(days: float) -> int:
+    """The month of the interval a number of days falls in (1 is days 1 to 30, 12 is 335 to
+    365): the days times 12 over 365, rounded up."""
+    return math.ceil(days * 12 / 365)
+
+
+def repeat_attack(
+    published: dict, exact: dict, window=count_window, medians: dict | None = None
+) -> tuple[int, list[tuple]]:
     """The attack on the repeat procedures: for every cell that is suppressed or exactly 1 to
     7, the range the published counts (`window` says what each tells of the exact one) and
     their relations leave it. Returns how many such cells there are and those left fewer
@@ -328,7 +337,17 @@ def repeat_attack(published: dict, exact: dict, window=count_window) -> tuple[in
             months = {
                 cell("patients_repeat_in_interval_month", month): 1.0 for month in range(1, 13)
             }
-            rows.append(({cell("patients_repeat_within_12_months"): -1.0, **months}, 0, 0))
+            total = cell("patients_repeat_within_12_months")
+            rows.append(({total: -1.0, **months}, 0, 0))
+            # A median M says at least half the repeats lie at or below it, and at least half
+            # at or above it: in the months up to M's, and from M's on.
+            median = (medians or {}).get(total)
+            if median is not None:
+                below = range(1, interval_month(math.floor(median)) + 1)
+                above = range(interval_month(math.ceil(median)), 13)
+                for span in (below, above):
+                    form = {cell("patients_repeat_in_interval_month", month): 2.0 for month in span}
+                    rows.append(({**form, total: -1.0}, 0, inf))
             for smaller, larger in (
                 ("patients_repeat_within_12_months", "patients_followed_up_12_months"),
                 ("patients_repeat_within_6_months", "patients_followed_up_6_months"),
@@ -340,11 +359,11 @@ def repeat_attack(published: dict, exact: dict, window=count_window) -> tuple[in
             members = [
                 code for organisation_type, code in organisations if organisation_type == kind
             ]
-            for measure in (*REPEAT_MEASURES, "spells_patient_unknown"):
+            for measure in REPEAT_MEASURES:
                 england = (year, "england", "ENGLAND", measure, None)
                 form = {(year, kind, code, measure, None): 1.0 for code in members}
                 form[england] = -1.0
-                rows.append((form, 0, 0 if measure == "spells_patient_unknown" else inf))
+                rows.append((form, 0, inf))
                 for code in members:
                     rows.append(({england: 1.0, (year, kind, code, measure, None): -1.0}, 0, inf))
         targets = {
@@ -369,12 +388,13 @@ def test_repeat_procedures_give_no_count_back(published_repeats: DbtProject):
     """Unknowns: every cell of rpt_rfd_back_repeat_procedures in a year. Constraints: every
     published count, and all the attacker knows of how they relate: the interval months add
     up to the repeats within 12 months; the repeats are among the followed-up, the followed-up
-    for 12 months among those for 6, and they among the treated; spells with no patient add
-    up from providers (or commissioners) to England; and patients, who may be treated by more
-    than one provider, add up to at least England's, none more than England's. Each count
-    that is suppressed, or exactly 1 to 7, must keep at least `BASE` possible values. The
-    same attack on the exact counts with only the small ones suppressed must recover some:
-    the attack has teeth."""
+    for 12 months among those for 6, and they among the treated; patients, who may be treated
+    by more than one provider, add up to at least England's, none more than England's; and
+    each published median splits its repeats in half around its month. Each count that is
+    suppressed, or exactly 1 to 7, must keep at least `BASE` possible values. The attack has
+    teeth: it recovers counts from the exact counts with only the small ones suppressed, and
+    from the published counts with a median beside every published count, not only beside
+    20 or more (var disclosure_median_minimum_count)."""
     project = published_repeats
     key_columns = "financial_year, organisation_type, organisation_code, measure, interval_month"
     published = {
@@ -383,17 +403,33 @@ def test_repeat_procedures_give_no_count_back(published_repeats: DbtProject):
             f"select {key_columns}, measure_count from main.rpt_rfd_back_repeat_procedures"
         )
     }
+    medians = {
+        tuple(row[:5]): float(row[5])
+        for row in project.query(
+            f"select {key_columns}, median_interval_days from main.rpt_rfd_back_repeat_procedures"
+            " where median_interval_days is not null"
+        )
+    }
     exact = {
         tuple(row[:5]): row[5]
         for row in project.query(
             f"select {key_columns}, measure_count from main.int_rfd_back__repeat_procedure_cells"
         )
     }
+    every_median = {
+        tuple(row[:5]): float(row[5])
+        for row in project.query(
+            f"select {key_columns}, median_interval_days"
+            " from main.int_rfd_back__repeat_procedure_cells where median_interval_days is not null"
+        )
+        if published[tuple(row[:5])]
+    }
     assert published.keys() == exact.keys()
+    assert medians and len(every_median) > len(medians)
     assert any(
         key[3] == "patients_repeat_within_12_months" and count for key, count in published.items()
     ), "no published repeat within 12 months: the attack tests nothing"
-    protected, recovered = repeat_attack(published, exact)
+    protected, recovered = repeat_attack(published, exact, medians=medians)
     assert protected, "no count is suppressed or small: the attack tests nothing"
     assert not recovered, (
         "published repeat procedures pin counts to fewer than "
@@ -404,3 +440,5 @@ def test_repeat_procedures_give_no_count_back(published_repeats: DbtProject):
     }
     _, recovered_from_weak = repeat_attack(weakly_published, exact, exact_window)
     assert recovered_from_weak, "the attack recovers nothing even from exact counts"
+    _, recovered_with_every_median = repeat_attack(published, exact, medians=every_median)
+    assert recovered_with_every_median, "every median published would give nothing away"

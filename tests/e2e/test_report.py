@@ -738,7 +738,6 @@ def repeat_rows(
     repeat_6: int | None = 35,
     median: float | None = None,
     months: dict[int, int | None] | None = None,
-    unknown: int | None = 0,
 ) -> list[dict]:
     """The rows of rpt_rfd_back_repeat_procedures for the coverage (`code` None) or a
     provider, in one year: each measure's count, and the interval months (`months`, 0 where
@@ -749,7 +748,6 @@ def repeat_rows(
         "patients_repeat_within_6_months": repeat_6,
         "patients_followed_up_12_months": followed_up_12,
         "patients_repeat_within_12_months": repeat_12,
-        "spells_patient_unknown": unknown,
     }
     rows = [
         {"measure": measure, "interval_month": None, "measure_count": value,
@@ -776,7 +774,7 @@ def repeat_rows(
 # whose repeats are suppressed and one with no patient followed up for 12 months.
 REPEAT_MONTHS = {1: 10, 2: None, 3: 15, 4: None, 5: 10}
 REPEATS = [
-    *repeat_rows(None, 200, 60, median=143, months=REPEAT_MONTHS, unknown=None),
+    *repeat_rows(None, 200, 60, median=143, months=REPEAT_MONTHS),
     *repeat_rows("RX1", 60, 15, median=120),
     *repeat_rows("RX2", 40, 20, median=200.5),
     *repeat_rows("RX3", 20, None),
@@ -1224,6 +1222,38 @@ def test_a_provider_share_is_left_out_wherever_a_count_is_suppressed():
     assert "2 providers with a suppressed count" in caption_of(html, "chart-repeat-share")
 
 
+def test_a_provider_share_needs_20_followed_up_patients():
+    """Both counts are rounded to 5, so over fewer than 20 followed-up patients a share could
+    mislead (15 of 15 may be 13 of 16): no bar, and the table says why."""
+    repeats = [
+        *repeat_rows(None, 200, 60, months={1: 60}),
+        *repeat_rows("RX1", 15, 15),
+        *repeat_rows("RX2", 20, 10),
+    ]
+    html = render_html(hand_made_marts(repeats=repeats))
+    [bars] = figures(html)["chart-repeat-share"]["data"]
+    assert bars["y"] == ["RX2"] and bars["text"] == ["10 of 20, 50.0%"]
+    _, rows = chart_table(html, "chart-repeat-share")
+    assert rows[2] == ["RX1", "15", "15", "fewer than 20 followed up: no share"]
+
+
+def test_the_repeat_charts_headline_the_latest_year_followed_up_whole():
+    """A later year whose follow-up the extract only begins to hold (25 of its 190 patients,
+    from a stray later spell or a part-year) is not headlined over a year whose patients are
+    all followed up for 12 months."""
+    repeats = [
+        *repeat_rows(None, 200, 60, months={1: 60}),
+        *repeat_rows(None, 25, 10, year="2024/25", treated=190, months={1: 10}),
+    ]
+    html = render_html(hand_made_marts(repeats=repeats))
+    assert "Patients with a repeat within 12 months, by provider, 2023/24</h3>" in html
+    only_part_followed = [
+        *repeat_rows(None, 25, 10, year="2024/25", treated=190, months={1: 10}),
+    ]
+    html = render_html(hand_made_marts(repeats=only_part_followed))
+    assert "Patients with a repeat within 12 months, by provider, 2024/25</h3>" in html
+
+
 @pytest.mark.parametrize(
     "repeats",
     [
@@ -1337,16 +1367,12 @@ def test_the_repeat_narrative_gives_published_numbers_only():
         "follows up for the whole window). In 2023/24, 200 patients were treated and 200 were "
         "followed up for 12 months, of whom 60 (30.0%) had another procedure within 12 months, "
         "a median of 143 days after the first; of 200 followed up for 6 months, 35 (17.5%) had "
-        "another within 6 months. A suppressed number of flagged spells had no patient number "
-        "and could not be linked."
+        "another within 6 months."
     ) in html
-    suppressed = repeat_rows(None, 200, None, treated=None, repeat_6=None, unknown=15)
+    suppressed = repeat_rows(None, 200, None, treated=None, repeat_6=None)
     html = render_html(hand_made_marts(repeats=suppressed))
     assert (
         "In 2023/24, a suppressed number of patients were treated and 200 were followed up for "
         "12 months, of whom a suppressed number had another procedure within 12 months; of 200 "
-        "followed up for 6 months, a suppressed number had another within 6 months. 15 flagged "
-        "spells had no patient number and could not be linked."
+        "followed up for 6 months, a suppressed number had another within 6 months."
     ) in html
-    none_unknown = render_html(hand_made_marts(repeats=repeat_rows(None, 200, 60, unknown=0)))
-    assert "no patient number" not in none_unknown

@@ -11,7 +11,7 @@
 --
 -- The follow-up each episode has in the extract runs to the extract's last date: the latest
 -- discharge date of any spell discharged in its own activity month (a date beyond the
--- months the extract holds cannot stretch it).
+-- months the extract holds cannot stretch it), or var rfd_back_follow_up_end_date.
 
 {{ config(enabled=rfd_back_enabled('reporting')) }}
 
@@ -21,9 +21,18 @@ spells as (
     select
         apcs_ident,
         pseudo_nhs_number,
-        admission_date,
-        discharge_date,
         coalesce(admission_date, discharge_date) as procedure_date,
+        -- The date the spell runs to: its discharge, when that is a date the extract can
+        -- vouch for (on or after the spell's date, and in the spell's own activity month);
+        -- else its date. A discharge recorded before admission, or mistyped years ahead,
+        -- neither breaks nor stretches an episode.
+        case
+            when
+                discharge_date >= coalesce(admission_date, discharge_date)
+                and {{ discharged_in_activity_month('discharge_date', 'activity_month') }}
+                then discharge_date
+            else coalesce(admission_date, discharge_date)
+        end as end_date,
         {{ published_financial_year('financial_year') }} as financial_year,
         {{ published_organisation_code('provider_code') }} as provider_code,
         {{ published_organisation_code('commissioner_code') }} as commissioner_code
@@ -32,28 +41,25 @@ spells as (
 ),
 
 extract_end as (
-    select max(discharge_date) as extract_end_date
-    from {{ ref('fct_rfd_back_spells') }}
-    where
-        {{ dbt.date_trunc('month', 'discharge_date') }}
-        = case
-            when {{ is_activity_month('activity_month') }}
-                then cast({{ dbt.concat([
-                    'substring(activity_month, 1, 4)', "'-'", 'substring(activity_month, 5, 2)',
-                    "'-01'"
-                ]) }} as date)
-        end
+    {%- if var('rfd_back_follow_up_end_date') is none %}
+        select max(discharge_date) as extract_end_date
+        from {{ ref('fct_rfd_back_spells') }}
+        where {{ discharged_in_activity_month('discharge_date', 'activity_month') }}
+    {%- else %}
+        select cast('{{ rfd_back_date_var('rfd_back_follow_up_end_date') }}' as date)
+            as extract_end_date
+    {%- endif %}
 ),
 
 -- The spells that can be linked: a known patient and a date, in the patient's order (by date,
--- then the date the spell ends, then APCS_Ident). Each with the latest date any earlier spell
--- of the patient runs to (its discharge, or its date when that is missing).
+-- then the date the spell runs to, then APCS_Ident). Each with the latest date any earlier
+-- spell of the patient runs to.
 linked_spells as (
     select
         apcs_ident,
         pseudo_nhs_number,
         procedure_date,
-        coalesce(discharge_date, procedure_date) as end_date
+        end_date
     from spells
     where pseudo_nhs_number is not null and procedure_date is not null
 ),

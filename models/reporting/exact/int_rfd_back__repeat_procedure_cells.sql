@@ -1,13 +1,15 @@
 -- Every cell of the published repeat procedures (rpt_rfd_back_repeat_procedures) with its
 -- exact count, numbered: int_rfd_back__repeat_procedures laid out one row per count
 -- (`measure`), the twelve interval months as one measure by `interval_month`. The median
--- interval stands on the row of the count it is the median of. Decision register D21.
+-- interval stands on the row of the count it is the median of. The spells whose patient is
+-- unknown are not published: beside the flagged spells rpt_rfd_back_activity publishes
+-- (at least the patients plus them), a small count would be pinned. Decision register D21.
 
 {{ config(enabled=rfd_back_enabled('reporting')) }}
 
 {%- set measures = [
     'patients_treated', 'patients_followed_up_6_months', 'patients_repeat_within_6_months',
-    'patients_followed_up_12_months', 'patients_repeat_within_12_months', 'spells_patient_unknown'
+    'patients_followed_up_12_months', 'patients_repeat_within_12_months'
 ] %}
 
 with

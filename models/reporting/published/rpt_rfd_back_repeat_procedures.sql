@@ -1,12 +1,13 @@
 -- Published: repeat procedures by financial year and organisation (England, provider,
 -- commissioner): patients treated; of them, those whose 6 (12) months of follow-up the extract
 -- holds, and of those the patients with a further episode of care within 182 (365) days; the
--- patients with a repeat within 12 months by the month of the interval (1 to 12); the flagged
--- spells whose patient is unknown; and the median interval. One row per cell, with NHS
+-- patients with a repeat within 12 months by the month of the interval (1 to 12); and the
+-- median interval. One row per cell, with NHS
 -- disclosure control (macros/disclosure): counts from 1 to 7 suppressed and the rest rounded
 -- to 5, then secondary suppression in each group of int_rfd_back__repeat_procedure_cell_groups
 -- (providers or commissioners and England; the interval months and their total). The median
--- is published only where the count it is the median of is. No patient-level field.
+-- is published only where the count it is the median of is, and is at least var
+-- disclosure_median_minimum_count (20). No patient-level field.
 {{ config(enabled=rfd_back_enabled('published')) }}
 
 with
@@ -31,6 +32,7 @@ controlled as (
         {{ disclosure_controlled_count(
             'numbered_cells.measure_count', 'suppressed.is_suppressed'
         ) }} as measure_count,
+        numbered_cells.measure_count as exact_count,
         numbered_cells.median_interval_days
     from numbered_cells
     inner join suppressed
@@ -46,7 +48,10 @@ published as (
         interval_month,
         measure_count,
         case
-            when measure_count is not null and measure_count > 0 then median_interval_days
+            when
+                measure_count is not null
+                and exact_count >= {{ var('disclosure_median_minimum_count') }}
+                then median_interval_days
         end as median_interval_days
     from controlled
 )

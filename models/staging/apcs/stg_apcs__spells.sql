@@ -23,7 +23,8 @@ cast_texts as (
 renamed as (
     select
         {{ safe_cast_from_text('apcs_ident', 'bigint', 'apcs_ident_cast_text') }} as apcs_ident,
-        {{ trimmed_text('der_pseudo_nhs_number') }} as pseudo_nhs_number,
+        -- Blank is missing: a blank number links no patients together.
+        nullif({{ trimmed_text('der_pseudo_nhs_number') }}, '') as pseudo_nhs_number,
         {{ safe_cast_from_text('admission_date', 'date', 'admission_date_cast_text') }} as admission_date,
         {{ safe_cast_from_text('discharge_date', 'date', 'discharge_date_cast_text') }} as discharge_date,
         {{ trimmed_text('der_financial_year') }} as financial_year,
