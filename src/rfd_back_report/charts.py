@@ -593,13 +593,8 @@ def followed_up_year(repeats: Rows) -> str | None:
     that, the latest in which any patient is: a count of the followed-up that is above 0, or
     suppressed (disclosure control never suppresses a 0). A year whose follow-up the extract
     only begins to hold (a stray later spell, a part-year) is not headlined over a whole one."""
-    coverage = measure_counts_by_year(repeats, "england")
-    complete = [
-        year
-        for year, counts in coverage.items()
-        if measure_count(counts, FOLLOWED_UP_12_MONTHS)
-        and measure_count(counts, FOLLOWED_UP_12_MONTHS) == measure_count(counts, PATIENTS_TREATED)
-    ]
+    years = {row["financial_year"] for row in repeats if is_financial_year(row["financial_year"])}
+    complete = [year for year in years if is_followed_up_whole(coverage_counts(repeats, year))]
     if complete:
         return max(complete)
     years = [
@@ -613,14 +608,11 @@ def followed_up_year(repeats: Rows) -> str | None:
     return max(years) if years else None
 
 
-def measure_counts_by_year(repeats: Rows, organisation_type: str) -> dict[str, dict]:
-    """{financial year: {measure: row}} of the first organisation of `organisation_type` (the
-    whole extract's, for `england`), the well-formed years only."""
-    years = {row["financial_year"] for row in repeats if is_financial_year(row["financial_year"])}
-    return {
-        year: next(iter(measure_counts(repeats, year, organisation_type).values()), {})
-        for year in years
-    }
+def is_followed_up_whole(counts: dict) -> bool:
+    """Every patient treated is followed up for 12 months: the two counts published, equal
+    and above 0."""
+    followed_up = measure_count(counts, FOLLOWED_UP_12_MONTHS)
+    return bool(followed_up) and followed_up == measure_count(counts, PATIENTS_TREATED)
 
 
 def no_follow_up_message(repeats: Rows) -> str:
@@ -649,6 +641,11 @@ def measure_counts(repeats: Rows, year: str | None, organisation_type: str) -> d
     return counts
 
 
+def coverage_counts(repeats: Rows, year: str | None) -> dict[str, dict]:
+    """{measure: row} of the whole extract (the mart's `england` row) in one year."""
+    return measure_counts(repeats, year, "england").get("ENGLAND", {})
+
+
 def measure_count(rows: dict, measure: str):
     """A measure's published count (None where suppressed or not published)."""
     return (rows.get(measure) or {}).get("measure_count")
@@ -661,7 +658,7 @@ def repeat_share(repeats: Rows, coverage: Coverage) -> Chart:
     ("15 of 60, 25.0%"), and the coverage's share as a reference line. A provider whose count
     is suppressed has no bar: "suppressed" stands where its bar would start."""
     year = followed_up_year(repeats)
-    reference = measure_counts(repeats, year, "england").get("ENGLAND", {})
+    reference = coverage_counts(repeats, year)
     reference_share = share(
         measure_count(reference, REPEAT_WITHIN_12_MONTHS),
         measure_count(reference, FOLLOWED_UP_12_MONTHS),
@@ -839,7 +836,7 @@ def repeat_intervals(repeats: Rows, coverage: Coverage) -> Chart:
     12 months by month of the interval (1 to 12): a bar for each published month, its count
     on it; a suppressed month has no bar, and says "suppressed" where it would stand."""
     year = followed_up_year(repeats)
-    reference = measure_counts(repeats, year, "england").get("ENGLAND", {})
+    reference = coverage_counts(repeats, year)
     repeats_within = measure_count(reference, REPEAT_WITHIN_12_MONTHS)
     median = (reference.get(REPEAT_WITHIN_12_MONTHS) or {}).get("median_interval_days")
     months = {

@@ -20,13 +20,13 @@ from rfd_back_report.charts import (
     Chart,
     Share,
     counted,
+    coverage_counts,
     days_text,
     followed_up_year,
     is_financial_year,
     is_month,
     latest_year,
     measure_count,
-    measure_counts,
     month_label,
     no_follow_up_message,
     share,
@@ -254,9 +254,7 @@ def repeat_procedures(repeats: Rows, coverage: Coverage) -> str:
     if year is None:
         text += f" {no_follow_up_message(repeats)}, so no share with a repeat within 12 months."
     sentences = [
-        repeats_in_year(
-            later, measure_counts(repeats, later, "england").get("ENGLAND", {}), later == year
-        )
+        repeats_in_year(later, coverage_counts(repeats, later), later == year)
         for later in years
         if year is None or later >= year
     ]
