@@ -384,6 +384,20 @@ def exact_window(published: int | None, largest_suppressed: float) -> tuple[floa
     return (1, THRESHOLD) if published is None else (published, published)
 
 
+def repeat_cells(project: DbtProject, table: str, column: str) -> dict[tuple, object]:
+    """{cell key (year, organisation type and code, measure, month): value} of one column of
+    a repeat-procedures cell table, NULLs included."""
+    key_columns = "financial_year, organisation_type, organisation_code, measure, interval_month"
+    rows = project.query(f"select {key_columns}, {column} from main.{table}")
+    return {tuple(row[:5]): row[5] for row in rows}
+
+
+def medians_of(project: DbtProject, table: str) -> dict[tuple, float]:
+    """The medians a repeat-procedures cell table holds, by cell key."""
+    medians = repeat_cells(project, table, "median_interval_days")
+    return {key: float(median) for key, median in medians.items() if median is not None}
+
+
 def test_repeat_procedures_give_no_count_back(published_repeats: DbtProject):
     """Unknowns: every cell of rpt_rfd_back_repeat_procedures in a year. Constraints: every
     published count, and all the attacker knows of how they relate: the interval months add
@@ -396,33 +410,13 @@ def test_repeat_procedures_give_no_count_back(published_repeats: DbtProject):
     from the published counts with a median beside every published count, not only beside
     20 or more (var disclosure_median_minimum_count)."""
     project = published_repeats
-    key_columns = "financial_year, organisation_type, organisation_code, measure, interval_month"
-    published = {
-        tuple(row[:5]): row[5]
-        for row in project.query(
-            f"select {key_columns}, measure_count from main.rpt_rfd_back_repeat_procedures"
-        )
-    }
-    medians = {
-        tuple(row[:5]): float(row[5])
-        for row in project.query(
-            f"select {key_columns}, median_interval_days from main.rpt_rfd_back_repeat_procedures"
-            " where median_interval_days is not null"
-        )
-    }
-    exact = {
-        tuple(row[:5]): row[5]
-        for row in project.query(
-            f"select {key_columns}, measure_count from main.int_rfd_back__repeat_procedure_cells"
-        )
-    }
+    published = repeat_cells(project, "rpt_rfd_back_repeat_procedures", "measure_count")
+    medians = medians_of(project, "rpt_rfd_back_repeat_procedures")
+    exact = repeat_cells(project, "int_rfd_back__repeat_procedure_cells", "measure_count")
     every_median = {
-        tuple(row[:5]): float(row[5])
-        for row in project.query(
-            f"select {key_columns}, median_interval_days"
-            " from main.int_rfd_back__repeat_procedure_cells where median_interval_days is not null"
-        )
-        if published[tuple(row[:5])]
+        key: median
+        for key, median in medians_of(project, "int_rfd_back__repeat_procedure_cells").items()
+        if published[key]
     }
     assert published.keys() == exact.keys()
     assert medians and len(every_median) > len(medians)
